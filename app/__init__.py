@@ -1,0 +1,1 @@
+"""Stage 3: answer chain, answerers, CLI, web chat and HTTP API."""

