@@ -1,0 +1,1 @@
+"""The extractive answer chain: question analysis, resolvers, evidence selection, abstention."""

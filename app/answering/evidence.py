@@ -1,0 +1,114 @@
+"""Sentence-level evidence selection inside the retrieved sections.
+
+Each candidate sentence is scored by IDF-weighted overlap with the question's
+terms (jieba for Chinese, stems for English; the section heading counts half),
+fit with the expected answer type ("a number with the asked unit", a date, a
+percentage), the years asked about, and the rank of the section in retrieval.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from app.answering.question import QuestionAnalysis, years_in
+from app.answering.sentences import split_sentences
+from ingest.records import Section
+
+Tokenize = Callable[[str], list[str]]
+
+_NUM = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_PERCENT = re.compile(r"\d(?:\.\d+)?\s*[%％]|百分之|percent", re.I)
+_DATE = re.compile(
+    r"\d{2,4}\s*年\s*\d{1,2}\s*月|\d{1,2}\s*月\s*\d{1,2}\s*日|"
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{1,2}|"
+    r"\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|October|November|December)|"
+    r"\b(?:19|20)\d{2}\b",
+    re.I,
+)
+_MONEY = re.compile(r"元|NT\$|NTD|dollars?|萬|億", re.I)
+_QUESTION_WORDS = frozenset(
+    "多少 幾 什麼 哪些 哪個 哪一 哪 是否 有沒有 為何 如何 何時 請問 嗎 呢 的 了 是 有 在 和 與 及 "
+    "how many much what which who when where why does do did is are was were the a an of in on to for "
+    "and or by with nia 移民署 本署 年 年度 共 總共 一共 約 多 report annual".split()
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    section: Section
+    sentence: str
+    score: float
+    coverage: float  # share of the question's IDF mass found in the sentence (+ half for its heading)
+    index: int  # position of the sentence within its section
+    section_rank: int
+
+
+class EvidenceScorer:
+    """Scores sentences against a question; IDF comes from every sentence of the report."""
+
+    def __init__(self, tokenize: Tokenize, sections: Iterable[Section]) -> None:
+        self._tokenize = tokenize
+        df: Counter[str] = Counter()
+        n = 0
+        for sec in sections:
+            for sent in split_sentences(sec.text, sec.lang):
+                df.update(set(self.terms(sent)))
+                n += 1
+        self._n = max(n, 1)
+        self._df = df
+
+    def terms(self, text: str) -> list[str]:
+        return [t for t in self._tokenize(text) if t.strip() and t not in _QUESTION_WORDS]
+
+    def idf(self, term: str) -> float:
+        return math.log(1 + (self._n - self._df.get(term, 0) + 0.5) / (self._df.get(term, 0) + 0.5))
+
+    def known(self, term: str) -> bool:
+        return term in self._df
+
+    def query_weights(self, q: QuestionAnalysis) -> dict[str, float]:
+        return {t: self.idf(t) for t in set(self.terms(q.search_text))}
+
+    def score_section(
+        self, q: QuestionAnalysis, weights: dict[str, float], section: Section, rank: int
+    ) -> list[Candidate]:
+        total = sum(weights.values()) or 1.0
+        heading_terms = set(self.terms(" ".join(section.path[-2:])))
+        out: list[Candidate] = []
+        for i, sent in enumerate(split_sentences(section.text, section.lang)):
+            s_terms = set(self.terms(sent))
+            mass = sum(w for t, w in weights.items() if t in s_terms)
+            mass += 0.5 * sum(w for t, w in weights.items() if t in heading_terms and t not in s_terms)
+            coverage = mass / total
+            score = coverage * _type_fit(q, sent) + _year_fit(q, sent) + 0.08 / (1 + rank)
+            out.append(Candidate(section, sent, score, coverage, i, rank))
+        return out
+
+
+def _type_fit(q: QuestionAnalysis, sentence: str) -> float:
+    has_num = bool(_NUM.search(sentence))
+    kind = q.answer_type
+    if kind in {"count", "amount", "percent"}:
+        if not has_num:
+            return 0.55
+        fit = 1.0
+        if q.unit and re.search(r"\d\s*" + re.escape(q.unit[:2]), sentence, re.I):
+            fit += 0.15
+        if kind == "percent" and _PERCENT.search(sentence):
+            fit += 0.15
+        if kind == "amount" and _MONEY.search(sentence):
+            fit += 0.1
+        return fit
+    if kind == "date":
+        return 1.1 if _DATE.search(sentence) else 0.7
+    return 1.0
+
+
+def _year_fit(q: QuestionAnalysis, sentence: str) -> float:
+    if not q.years:
+        return 0.0
+    return 0.06 if q.years & years_in(sentence) else 0.0

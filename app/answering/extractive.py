@@ -1,0 +1,251 @@
+"""The default answerer: grounded and extractive, so it can never invent a number.
+
+Order of resolution: opinion/prediction -> abstain; contact questions -> office
+records; statistics questions -> table cells; everything else -> the best
+sentence of the retrieved sections, moved into the asker's language through the
+zh<->en alignment. Weak evidence or a year the evidence does not mention -> abstain.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.answering.evidence import Candidate, EvidenceScorer
+from app.answering.offices import CONTACT_TYPES, answer_office, find_office
+from app.answering.question import QuestionAnalysis, years_in
+from app.answering.sentences import split_sentences
+from app.answering.tables import answer_cell, find_cell
+from app.records import Citation
+from index.normalize import number_forms
+from index.records import Hit
+from ingest.records import Chunk, Office, Section, Table
+
+MAX_ANSWER_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What an answerer proposes before the chain formats it."""
+
+    answer: str
+    abstained: bool
+    citations: tuple[Citation, ...]
+    reason: str = ""  # why it abstained / which resolver answered
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExtractiveConfig:
+    min_coverage: float = 0.45  # below this share of the question's terms, abstain
+    min_score: float = 0.40
+    max_sections: int = 8
+
+
+class ReportView:
+    """Read-only lookups over the ingested report that the answerers need."""
+
+    def __init__(
+        self, sections: list[Section], tables: list[Table], offices: list[Office], chunks: list[Chunk]
+    ) -> None:
+        self.sections = {s.section_id: s for s in sections}
+        self.tables = tables
+        self.offices = offices
+        self.table_by_section = {t.section_id: t for t in tables}
+        # Chunks carry both languages' paths (appendix sections have no twin Section).
+        self._paths = {c.section_id: (c.path_zh, c.path_en) for c in chunks}
+
+    def twin(self, section: Section) -> Section | None:
+        return self.sections.get(section.aligned_id) if section.aligned_id else None
+
+    def paths(self, section: Section) -> tuple[str, str]:
+        """(path_zh, path_en) of a section: its own path plus its aligned twin's."""
+        if section.section_id in self._paths:
+            return self._paths[section.section_id]
+        twin = self.twin(section)
+        other = twin.path_str if twin else ""
+        return (section.path_str, other) if section.lang == "zh" else (other, section.path_str)
+
+    def citation(self, section: Section, quote: str) -> Citation:
+        path_zh, path_en = self.paths(section)
+        return Citation(section.section_id, path_zh, path_en, section.page, quote[:400])
+
+
+class ExtractiveAnswerer:
+    name = "extractive"
+
+    def __init__(
+        self, view: ReportView, scorer: EvidenceScorer, config: ExtractiveConfig | None = None
+    ) -> None:
+        self.view = view
+        self.scorer = scorer
+        self.config = config or ExtractiveConfig()
+
+    # -- public -----------------------------------------------------------------
+    def answer(self, q: QuestionAnalysis, hits: list[Hit]) -> Draft:
+        if q.opinion:
+            return self._abstain(q, hits, "opinion or prediction")
+        if q.answer_type in CONTACT_TYPES:
+            match = find_office(q, self.view.offices)
+            if match:
+                sec = self.view.sections.get(match.office.section_id)
+                text = answer_office(q, match)
+                cit = self._appendix_citation(match.office.section_id, text, sec)
+                return Draft(text, False, (cit,), reason="office")
+        table_draft = self._table_answer(q, hits)
+        if table_draft:
+            return table_draft
+        return self._narrative_answer(q, hits)
+
+    # -- resolvers ----------------------------------------------------------------
+    def _table_answer(self, q: QuestionAnalysis, hits: list[Hit]) -> Draft | None:
+        prior: dict[str, float] = {}
+        for hit in hits:
+            table = self.view.table_by_section.get(hit.chunk.section_id)
+            if table and table.table_id not in prior:
+                prior[table.table_id] = 1.0 / (1 + 0.5 * (hit.rank - 1))
+        if not prior:
+            return None
+        top = hits[0].chunk.section_id if hits else ""
+        top_is_table = top in self.view.table_by_section
+        if not (top_is_table or q.months):
+            return None
+        match = find_cell(q, self.view.tables, prior)
+        if match is None or match.score < 1.0:
+            return None
+        if q.other_years and not (q.other_years & years_in(match.table.title_zh + match.table.title_en)):
+            return None
+        text = answer_cell(q, match)
+        sec = self.view.sections.get(match.table.section_id)
+        cit = self._appendix_citation(match.table.section_id, text, sec)
+        return Draft(text, False, (cit,), reason="table")
+
+    def _appendix_citation(self, section_id: str, quote: str, sec: Section | None) -> Citation:
+        if sec is None:
+            return Citation(section_id, "", "", None, quote)
+        return self.view.citation(sec, quote)
+
+    def _narrative_answer(self, q: QuestionAnalysis, hits: list[Hit]) -> Draft:
+        weights = self.scorer.query_weights(q)
+        if not weights:
+            return self._abstain(q, hits, "no content words")
+        candidates: list[Candidate] = []
+        seen: set[str] = set()
+        rank = 0
+        for hit in hits:
+            sid = hit.chunk.section_id
+            if sid in seen or sid not in self.view.sections:
+                continue
+            seen.add(sid)
+            sec = self.view.sections[sid]
+            candidates += self.scorer.score_section(q, weights, sec, rank)
+            rank += 1
+            if rank >= self.config.max_sections:
+                break
+        if not candidates:
+            return self._abstain(q, hits, "no evidence")
+        best = max(candidates, key=lambda c: c.score)
+        if best.coverage < self.config.min_coverage or best.score < self.config.min_score:
+            return self._abstain(q, hits, f"weak evidence (coverage {best.coverage:.2f})")
+        if q.other_years:
+            context = best.sentence + " " + best.section.text
+            if not (q.other_years & years_in(context)):
+                return self._abstain(q, hits, f"year {sorted(q.other_years)} not in the evidence")
+        sentence, section, note = self._in_asker_language(q, best)
+        text = _trim(sentence, weights, self.scorer)
+        if note:
+            text = f"{note}{text}"
+        cit = self.view.citation(section, sentence)
+        citations = [cit]
+        if section.section_id != best.section.section_id:
+            citations.append(self.view.citation(best.section, best.sentence))
+        return Draft(text, False, tuple(citations), reason="narrative", warnings=self._discrepancy(best))
+
+    # -- language ---------------------------------------------------------------------
+    def _in_asker_language(self, q: QuestionAnalysis, best: Candidate) -> tuple[str, Section, str]:
+        """Evidence sentence in the question's language, via the aligned twin when needed."""
+        sec = best.section
+        if sec.lang == q.lang or sec.section_id.startswith("appendix/"):
+            return best.sentence, sec, ""
+        twin = self.view.twin(sec)
+        nums = number_forms(best.sentence) - {"1", "2", "3"}
+        if twin is not None:
+            scored = []
+            for sent in split_sentences(twin.text, twin.lang):
+                shared = len(nums & number_forms(sent))
+                scored.append((shared, sent))
+            if scored:
+                shared, sent = max(scored, key=lambda s: s[0])
+                if nums and shared >= max(1, len(nums) // 2):
+                    return sent, twin, ""
+        note = "（此資訊見於英文版）" if q.lang == "zh" else "(Stated in the Chinese original only.) "
+        return best.sentence, sec, note
+
+    def _discrepancy(self, best: Candidate) -> tuple[str, ...]:
+        """Numbers in the cited Chinese passage that its English translation states differently."""
+        sec = best.section
+        twin = self.view.twin(sec)
+        if twin is None:
+            return ()
+        zh, en = (sec, twin) if sec.lang == "zh" else (twin, sec)
+        zh_sent = best.sentence if sec.lang == "zh" else None
+        if zh_sent is None:
+            return ()
+        zh_nums = {n for n in number_forms(zh_sent) if len(n) >= 3}
+        if not zh_nums:
+            return ()
+        en_nums = number_forms(en.text) | _year_variants(en.text)
+        missing = sorted(n for n in zh_nums if n not in en_nums and n not in _year_variants(zh_sent))
+        if not missing:
+            return ()
+        return (
+            f"中文原文數字 {', '.join(missing)} 未見於英文譯文（{en.path_str}）；以中文原文為準。 / "
+            f"The English translation does not state {', '.join(missing)} as the Chinese original does; "
+            "the Chinese original is authoritative.",
+        )
+
+    def _abstain(self, q: QuestionAnalysis, hits: list[Hit], reason: str) -> Draft:
+        text = (
+            "報告中沒有提供這項資訊。以下是最相關的章節，供您參考。"
+            if q.lang == "zh"
+            else "The report does not say. The nearest sections are listed below."
+        )
+        cits: list[Citation] = []
+        seen: set[str] = set()
+        for hit in hits:
+            sid = hit.chunk.section_id
+            if sid in seen:
+                continue
+            seen.add(sid)
+            sec = self.view.sections.get(sid)
+            if sec is not None:
+                cits.append(self.view.citation(sec, hit.chunk.text[:200]))
+            if len(cits) == 3:
+                break
+        return Draft(text, True, tuple(cits), reason=reason)
+
+
+def _year_variants(text: str) -> set[str]:
+    return {str(y) for y in years_in(text)} | {str(y - 1911) for y in years_in(text)}
+
+
+def _trim(sentence: str, weights: dict[str, float], scorer: EvidenceScorer) -> str:
+    """Cut an over-long sentence to the clauses that carry the question's terms and numbers."""
+    if len(sentence) <= MAX_ANSWER_CHARS:
+        return sentence
+    clauses = [c for c in re.split(r"(?<=[，,；;：:])", sentence) if c]
+    scored = []
+    for i, c in enumerate(clauses):
+        terms = set(scorer.terms(c))
+        scored.append(
+            (sum(w for t, w in weights.items() if t in terms) + (0.5 if re.search(r"\d", c) else 0), i)
+        )
+    keep: set[int] = set()
+    length = 0
+    for _, i in sorted(scored, reverse=True):
+        if length + len(clauses[i]) > MAX_ANSWER_CHARS - 3:
+            continue
+        keep.add(i)
+        length += len(clauses[i])
+    text = "".join(clauses[i] for i in sorted(keep)).strip("，,；; ")
+    return text[: MAX_ANSWER_CHARS - 1] + "…" if len(text) >= MAX_ANSWER_CHARS else text

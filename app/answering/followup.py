@@ -1,0 +1,85 @@
+"""Resolve a follow-up question ("那高雄的呢？", "and in 2022?") against the previous turn."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from app.answering.question import months_in, years_in
+
+_ZH_CUES = re.compile(r"^(?:那|那麼|還有|另外|至於)|(?:的呢|呢|的情況呢|如何呢)[？?]?$")
+_EN_CUES = re.compile(r"^(?:and|what about|how about|and what about|what of)\b|\?$", re.I)
+_YEAR_SPAN = re.compile(r"(?:民國)?\s*\d{2,3}\s*年|(?<!\d)(?:19|20)\d{2}(?!\d)")
+_MONTH_SPAN = re.compile(
+    r"(?<!\d)(?:1[0-2]|[1-9])\s*月|\b(?:January|February|March|April|May|June|July|August|September|"
+    r"October|November|December)\b",
+    re.I,
+)
+
+
+def is_follow_up(question: str, lang: str) -> bool:
+    q = question.strip()
+    if lang == "zh":
+        return bool(_ZH_CUES.search(q)) and len(q) <= 20
+    return (
+        bool(re.match(r"^(?:and|what about|how about|and what about|what of)\b", q, re.I))
+        and len(q.split()) <= 8
+    )
+
+
+def _subject(question: str, lang: str) -> str:
+    if lang == "zh":
+        s = re.sub(r"^(?:那|那麼|還有|另外|至於)", "", question.strip())
+        return re.sub(r"(?:的呢|呢|的情況呢|如何呢)?[？?。]*$", "", s).strip()
+    s = re.sub(r"^(?:and what about|what about|how about|what of|and)\s*", "", question.strip(), flags=re.I)
+    return re.sub(r"^(?:in|for|at|the)\s+", "", s.rstrip("?. "), flags=re.I).strip()
+
+
+_PLACE_SUFFIX = re.compile(
+    r"(?:國際機場|機場|港|市|縣|服務站|專勤隊|收容所|國境事務隊|地區)$|"
+    r"\s+(?:International Airport|Airport|Sea Port|Port|City|County|Service Center|Brigade)$",
+    re.I,
+)
+
+
+def place_stems(names: Iterable[str]) -> set[str]:
+    """Place stems ("臺中", "Kaohsiung") from report labels such as "臺中機場", "Kaohsiung City"."""
+    out: set[str] = set()
+    for name in names:
+        stem = _PLACE_SUFFIX.sub("", name.strip()).strip()
+        if 2 <= len(stem) <= 12:
+            out.add(stem)
+    return out
+
+
+def _swap_place(previous: str, subject: str, places: set[str]) -> str | None:
+    subj = _PLACE_SUFFIX.sub("", subject).strip() or subject
+    prev_fold = previous.replace("台", "臺")
+    found = sorted((p for p in places if p in prev_fold and p not in subj), key=len, reverse=True)
+    if not found:
+        return None
+    return prev_fold.replace(found[0], subj, 1)
+
+
+def resolve_follow_up(question: str, previous: str, lang: str, places: Iterable[str] = ()) -> str:
+    """Rewrite ``question`` as a full question using ``previous``; unchanged when it is not a follow-up.
+
+    The new subject replaces, in the previous question, a year (if it is a year), a
+    month, or a place named in the report (``places``: stems from table labels and
+    office names); otherwise it is prepended to the previous question.
+    """
+    if not previous or not is_follow_up(question, lang):
+        return question
+    subject = _subject(question, lang)
+    if not subject:
+        return previous
+    if years_in(subject) and _YEAR_SPAN.search(previous):
+        return _YEAR_SPAN.sub(subject, previous, count=1)
+    if months_in(subject, lang) and _MONTH_SPAN.search(previous):
+        return _MONTH_SPAN.sub(subject, previous, count=1)
+    swapped = _swap_place(previous, subject, set(places))
+    if swapped:
+        return swapped
+    if lang == "zh":
+        return f"{subject} {previous}"
+    return f"{previous.rstrip('?')} — {subject}?"

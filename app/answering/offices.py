@@ -1,0 +1,70 @@
+"""Office resolver: phone, fax, address and service area from the appendix office records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.answering.matching import en_words, fold, overlap
+from app.answering.question import QuestionAnalysis
+from ingest.records import Office
+
+CONTACT_TYPES = frozenset({"phone", "fax", "address"})
+
+
+@dataclass(frozen=True)
+class OfficeMatch:
+    office: Office
+    score: float
+
+
+def find_office(q: QuestionAnalysis, offices: list[Office]) -> OfficeMatch | None:
+    """The office the question names, by containment of its name (longest wins) or word/bigram overlap."""
+    text = fold(q.search_text)
+    best: OfficeMatch | None = None
+    for office in offices:
+        names = [n for n in (office.name_zh, office.name_en) if n]
+        score = 0.0
+        for name in names:
+            folded = fold(name)
+            if folded and folded in text:
+                score = max(score, 1.0 + len(folded) / 100)  # longest contained name wins
+            else:
+                score = max(score, overlap(q.search_text, name))
+        if office.group_zh or office.region_zh:
+            # "北區事務大隊" etc. in the question slightly prefers that region's offices
+            score += 0.05 * overlap(q.search_text, f"{office.region_zh} {office.region_en}")
+        if best is None or score > best.score:
+            best = OfficeMatch(office, score)
+    if best is None or best.score < 0.75:
+        return None
+    # An English question must share its distinctive words with the English name.
+    if q.lang == "en" and best.score < 1.0:
+        missing = en_words(q.search_text) & {"brigade", "center", "centre", "corps", "squad", "office"}
+        if missing and not missing <= en_words(best.office.name_en):
+            return None
+    return best
+
+
+def answer_office(q: QuestionAnalysis, match: OfficeMatch) -> str:
+    """One sentence with the asked contact field(s), in the question's language."""
+    o = match.office
+    want = q.answer_type if q.answer_type in CONTACT_TYPES else "all"
+    if q.lang == "zh":
+        name = o.name_zh or o.name_en
+        parts = {
+            "phone": f"電話為 {o.phone}" if o.phone else "",
+            "fax": f"傳真為 {o.fax}" if o.fax else "",
+            "address": f"地址為{o.address_zh or o.address_en}" if (o.address_zh or o.address_en) else "",
+        }
+        chosen = [parts[want]] if want != "all" else [p for p in parts.values() if p]
+        chosen = [c for c in chosen if c] or [p for p in parts.values() if p]
+        return f"{name}{'，'.join(chosen)}。"
+    name = o.name_en or o.name_zh
+    parts = {
+        "phone": f"phone {o.phone}" if o.phone else "",
+        "fax": f"fax {o.fax}" if o.fax else "",
+        "address": f"address {o.address_en or o.address_zh}" if (o.address_en or o.address_zh) else "",
+    }
+    chosen = [parts[want]] if want != "all" else [p for p in parts.values() if p]
+    chosen = [c for c in chosen if c] or [p for p in parts.values() if p]
+    return f"{name}: {'; '.join(chosen)}."

@@ -1,0 +1,177 @@
+"""Question analysis: language, expected answer type, years, months and the asked unit."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from app.input_guard import detect_lang
+
+# The report covers ROC year 112 (2023); earlier years appear only as comparisons.
+REPORT_YEAR = 2023
+ROC_OFFSET = 1911
+
+_ANSWER_TYPES_ZH: list[tuple[str, tuple[str, ...]]] = [
+    ("fax", ("傳真",)),
+    ("phone", ("電話", "聯絡方式", "專線號碼", "撥打")),
+    ("address", ("地址", "在哪裡", "在哪", "位於", "位在", "哪裡")),
+    ("percent", ("比率", "百分比", "比例", "幾成", "百分之", "%", "率")),
+    ("amount", ("多少錢", "金額", "經費", "預算", "費用", "決算", "元", "價格", "定價", "補助多少")),
+    ("date", ("何時", "什麼時候", "哪一天", "日期", "哪天", "幾月幾日", "何日", "哪一年", "哪年", "幾月")),
+    (
+        "count",
+        ("多少", "幾", "人數", "件數", "人次", "數量", "總數", "名額", "次數"),
+    ),
+    ("yesno", ("是否", "有沒有", "有無", "嗎")),
+    ("name", ("誰", "哪個", "哪些", "哪一", "什麼", "名稱", "何種", "哪國", "哪位")),
+]
+_ANSWER_TYPES_EN: list[tuple[str, tuple[str, ...]]] = [
+    ("fax", ("fax",)),
+    ("phone", ("phone", "telephone", "call ", "contact number", "hotline number")),
+    ("address", ("address", "where is", "located", "where's", "location of")),
+    ("percent", ("percent", "percentage", "rate", "share", "proportion", "%")),
+    (
+        "amount",
+        (
+            "how much money",
+            "amount",
+            "budget",
+            "cost",
+            "price",
+            "nt$",
+            "spent",
+            "expenditure",
+            "revenue",
+            "fund",
+        ),
+    ),
+    (
+        "date",
+        (
+            "when ",
+            "what date",
+            "which date",
+            "which day",
+            "what day",
+            "which year",
+            "what year",
+            "which month",
+        ),
+    ),
+    ("count", ("how many", "number of", "how much", "total", "count")),
+    ("yesno", ("is there", "are there", "did ", "does ", "do ", "is it", "was ", "were ", "has ", "have ")),
+    ("name", ("who", "which", "what", "name")),
+]
+_OPINION = re.compile(
+    r"(你認為|你覺得|您認為|應不應該|應該如何|好不好|值得|最好的|評價|預測|預估未來|將來會|未來會|會不會|看法|"
+    r"\bshould\b|\bopinion\b|\bthink\b|\bbelieve\b|\bpredict|\bforecast|\bwill\b.*\b(next|future|2025|2026)|\bbest\b|\bworst\b)",
+    re.I,
+)
+_ROC_YEAR = re.compile(r"(?:民國|中華民國)?\s*(1[0-2]\d|[6-9]\d)\s*年(?!代)")
+_GREG_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
+_MONTH_ZH = re.compile(r"(?<!\d)(1[0-2]|[1-9])\s*月")
+_MONTHS_EN = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ]
+    )
+    for m in names
+}
+_ZH_UNIT = re.compile(r"(?:多少|幾)\s*([座件人次名家場個所處國項條位艘架台臺份篇則案隊站年天小時]+)")
+_EN_UNIT = re.compile(r"how many ([a-z\-]+)", re.I)
+
+
+@lru_cache(maxsize=1)
+def _s2t():
+    import opencc
+
+    return opencc.OpenCC("s2twp")
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    question: str  # as typed (cleaned)
+    lang: str  # "zh" | "en"
+    search_text: str  # Traditional, NFKC: what retrieval and matching use
+    answer_type: str  # count|amount|percent|date|phone|fax|address|yesno|name|other
+    years: frozenset[int] = frozenset()  # Gregorian years mentioned
+    months: frozenset[int] = frozenset()
+    unit: str = ""  # the asked unit, e.g. "座", "人次", "e-gates"
+    opinion: bool = False
+    simplified_input: bool = False
+    flags: tuple[str, ...] = field(default=())
+
+    @property
+    def other_years(self) -> frozenset[int]:
+        """Years asked about that are not the report's year."""
+        return frozenset(y for y in self.years if y != REPORT_YEAR)
+
+
+def to_traditional(text: str) -> tuple[str, bool]:
+    """Convert Simplified characters to Traditional for matching (the user's text is never rewritten)."""
+    converted = _s2t().convert(text)
+    return converted, converted != text
+
+
+def years_in(text: str) -> set[int]:
+    """Gregorian years mentioned in ROC (112年) or Gregorian (2023) form."""
+    years = {int(m) + ROC_OFFSET for m in _ROC_YEAR.findall(text)}
+    years |= {int(m) for m in _GREG_YEAR.findall(text)}
+    return years
+
+
+def months_in(text: str, lang: str) -> set[int]:
+    months = {int(m) for m in _MONTH_ZH.findall(text)}
+    for word in re.findall(r"[A-Za-z]+", text):
+        w = word.lower().rstrip(".")
+        if w in _MONTHS_EN and not (w == "may" and lang == "en" and not re.search(r"\bMay\b", text)):
+            months.add(_MONTHS_EN[w])
+    return months
+
+
+def classify(text: str, lang: str) -> str:
+    table = _ANSWER_TYPES_ZH if lang == "zh" else _ANSWER_TYPES_EN
+    low = f" {text.lower()} "
+    for name, cues in table:
+        if any(c in low for c in cues):
+            return name
+    return "other"
+
+
+def analyze(question: str, lang: str | None = None) -> QuestionAnalysis:
+    lang = lang or detect_lang(question)
+    nfkc = unicodedata.normalize("NFKC", question)
+    search_text, simplified = to_traditional(nfkc) if lang == "zh" else (nfkc, False)
+    unit = ""
+    if lang == "zh":
+        m = _ZH_UNIT.search(search_text)
+        unit = m.group(1) if m else ""
+    else:
+        m = _EN_UNIT.search(search_text)
+        unit = m.group(1).lower() if m else ""
+    return QuestionAnalysis(
+        question=question,
+        lang=lang,
+        search_text=search_text,
+        answer_type=classify(search_text, lang),
+        years=frozenset(years_in(search_text)),
+        months=frozenset(months_in(search_text, lang)),
+        unit=unit,
+        opinion=bool(_OPINION.search(search_text)),
+        simplified_input=simplified,
+    )

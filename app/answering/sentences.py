@@ -1,0 +1,40 @@
+"""Split section text into sentences (Chinese and English) for sentence-level evidence."""
+
+from __future__ import annotations
+
+import re
+
+# Chinese sentences end at 。！？； ; English at . ! ? followed by a space and a capital/digit/quote.
+_ZH_END = re.compile(r"(?<=[。！？；])")
+_EN_END = re.compile(r"(?<=[.!?;])\s+(?=[\"“(A-Z0-9])")
+# Abbreviations that end with a period but not a sentence.
+_EN_ABBREV = re.compile(r"(?:\b(?:No|Sec|Rd|St|Dist|Vol|Art|Mr|Ms|Dr|U\.S|e\.g|i\.e|etc|vs|Ln|Aly|Fl|Rm)\.)$")
+_LIST_MARK = re.compile(
+    r"^\s*(?:[-*•]\s*)?(?:\(?[ivx]+[.)]|\(?\d{1,2}[.)]|[（(][一二三四五六七八九十]+[)）])\s*"
+)
+
+
+def split_sentences(text: str, lang: str) -> list[str]:
+    """Sentences of ``text`` with list markers removed; short fragments are merged into their neighbour."""
+    out: list[str] = []
+    for para in re.split(r"\n+", text):
+        para = _LIST_MARK.sub("", para.strip())
+        para = re.sub(r"\s+", " ", para)
+        if not para:
+            continue
+        if lang == "zh":
+            parts = [p for p in _ZH_END.split(para) if p.strip()]
+        else:
+            parts = []
+            for piece in _EN_END.split(para):
+                if parts and _EN_ABBREV.search(parts[-1]):
+                    parts[-1] = f"{parts[-1]} {piece}"
+                else:
+                    parts.append(piece)
+        for p in parts:
+            p = p.strip()
+            if out and len(p) < (6 if lang == "zh" else 12):
+                out[-1] = f"{out[-1]}{'' if lang == 'zh' else ' '}{p}"
+            else:
+                out.append(p)
+    return out

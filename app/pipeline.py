@@ -1,0 +1,93 @@
+"""``build_pipeline(settings)``: the one place where ingest, index and answerers are wired.
+
+The CLI, the web app, the eval harness and the tests all call it; the result is
+read-only and safe to share between threads.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+
+from app.answering.evidence import EvidenceScorer
+from app.answering.extractive import Draft, ExtractiveAnswerer, ReportView
+from app.answering.followup import place_stems, resolve_follow_up
+from app.answering.question import analyze
+from app.answering.verify import verify_draft
+from app.chain import ChainState, build_chain
+from app.input_guard import clean_question, detect_lang
+from app.records import Answer, Turn
+from app.settings import Settings
+from index.records import Hit
+
+Progress = Callable[[str], None]
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+class Pipeline:
+    """Question in, :class:`~app.records.Answer` out. Built once, then warm."""
+
+    def __init__(self, settings: Settings, ingest, retriever) -> None:
+        self.settings = settings
+        self.ingest = ingest
+        self.retriever = retriever
+        tokenize = retriever.tokenizer.tokenize
+        self.view = ReportView(ingest.sections, ingest.tables, ingest.offices, ingest.chunks)
+        self.scorer = EvidenceScorer(
+            tokenize, [s for s in ingest.sections if not s.section_id.startswith("appendix/")]
+        )
+        self.extractive = ExtractiveAnswerer(self.view, self.scorer)
+        self.places = place_stems(
+            [r.label_zh for t in ingest.tables for r in t.rows]
+            + [r.label_en for t in ingest.tables for r in t.rows]
+            + [c.split("/")[-1].strip() for t in ingest.tables for c in t.columns]
+            + [o.name_zh for o in ingest.offices]
+            + [o.name_en for o in ingest.offices]
+        )
+        primary = self.extractive
+        if settings.answerer == "llm":
+            from app.answering.llm import LLMAnswerer
+
+            primary = LLMAnswerer.from_settings(settings, self.view)
+        self.chain = build_chain(self.search, primary, self.extractive, verify_draft, settings.top_k)
+
+    def search(self, query: str, k: int = 10) -> list[Hit]:
+        return self.retriever.search(query, k)
+
+    def ask(self, question: str, history: list[Turn] | None = None) -> Answer:
+        start = time.perf_counter()
+        text = clean_question(question, self.settings.max_question_chars)
+        lang = detect_lang(text)
+        resolved = text
+        if history:
+            resolved = resolve_follow_up(text, history[-1].question, lang, self.places)
+        q = analyze(resolved, lang)
+        state: ChainState = self.chain.invoke(ChainState(q=q))
+        draft: Draft = state.draft  # type: ignore[assignment]
+        return Answer(
+            question=text,
+            lang=lang,  # type: ignore[arg-type]
+            answer=draft.answer,
+            abstained=draft.abstained,
+            citations=draft.citations,
+            latency_ms=(time.perf_counter() - start) * 1000,
+            answerer=state.answerer,
+            warnings=draft.warnings,
+            resolved_question=resolved,
+            hits=state.hits,
+        )
+
+
+def build_pipeline(settings: Settings | None = None, progress: Progress | None = _stderr) -> Pipeline:
+    """Load (or build, when missing or stale) the ingest output and the index, then wire the chain."""
+    from index.store import load_or_build
+    from ingest.pipeline import ensure_ingest
+
+    settings = settings or Settings()
+    ingest = ensure_ingest(settings.corpus_path, settings.ingest_dir, progress=progress)
+    retriever = load_or_build(settings, progress=progress is not None)
+    return Pipeline(settings, ingest, retriever)
