@@ -65,6 +65,13 @@ class Table:
     page: int | None = None
     was_split: bool = False
     sum_mismatches: tuple[str, ...] = ()  # human-readable descriptions of failed total checks
+    # Added by the appendix parser (additive): the row-label column's header ("月份 Month"),
+    # each column's group header ("" for single-level columns), and 1-based corpus lines.
+    row_header: str = ""
+    column_groups: tuple[str, ...] = ()
+    column_pages: tuple[int, ...] = ()  # 0 = column printed on the table's first page, 1 = continuation
+    line_start: int = 0
+    line_end: int = 0
 
     def cell(self, row_label: str, column: str) -> str | None:
         """Cell by (substring of) row label and column header, or None."""
@@ -94,6 +101,7 @@ class Office:
     fax: str = ""
     area_served: str = ""
     page: int | None = None
+    line: int = 0  # 1-based corpus line of the directory row (added by the appendix parser)
 
 
 @dataclass(frozen=True)
