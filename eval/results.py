@@ -1,0 +1,76 @@
+"""One graded item of an eval run: a line of ``results.jsonl`` (read back by ``--compare``)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import UserError
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    id: str
+    lang: str
+    type: str
+    question: str
+    expected: str  # the item's reference answer
+    must_include: tuple[str, ...]
+    section_zh: str
+    section_en: str
+    answer: str
+    abstained: bool
+    citations: tuple[dict[str, Any], ...]  # Citation as in `ask --json`
+    correct: bool
+    citation_correct: bool | None  # None for unanswerable items
+    latency_ms: float  # wall-clock of pipeline.ask
+    answerer: str = ""
+    matched: tuple[str, ...] = ()  # must_include strings found in the answer
+    too_long: bool = False
+    search_latency_ms: float | None = None
+    section_rank: int | None = None  # pipeline.search(q, k=10): first chunk of the gold section
+    string_rank: int | None = None  # ... first chunk containing a must_include string
+    gold_rank: int | None = None  # ... either (recall@k, MRR)
+    evidence_rank: int | None = None  # same rule on the hits the answer chain itself used
+    warnings: tuple[str, ...] = ()
+    error: str | None = None  # the pipeline raised; the item counts as wrong
+
+    @property
+    def answerable(self) -> bool:
+        return self.type != "unanswerable"
+
+    def to_json_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        for key in ("must_include", "citations", "matched", "warnings"):
+            out[key] = list(out[key])
+        out["latency_ms"] = round(self.latency_ms, 1)
+        if self.search_latency_ms is not None:
+            out["search_latency_ms"] = round(self.search_latency_ms, 1)
+        return out
+
+    @classmethod
+    def from_json_dict(cls, obj: dict[str, Any]) -> ItemResult:
+        known = {f.name for f in fields(cls)}
+        data = {k: v for k, v in obj.items() if k in known}
+        for key in ("must_include", "citations", "matched", "warnings"):
+            if key in data:
+                data[key] = tuple(data[key])
+        return cls(**data)
+
+
+def read_results(run_dir: Path) -> list[ItemResult]:
+    """The items of an earlier run (``DIR/results.jsonl``)."""
+    path = Path(run_dir) / "results.jsonl"
+    if not path.is_file():
+        raise UserError(f"{path}: no such file (is {run_dir} an eval output directory?)")
+    out: list[ItemResult] = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            out.append(ItemResult.from_json_dict(json.loads(line)))
+        except (json.JSONDecodeError, TypeError) as exc:
+            raise UserError(f"{path}:{lineno}: not a results line ({exc})") from exc
+    return out

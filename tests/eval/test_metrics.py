@@ -1,0 +1,111 @@
+"""Aggregation of graded items into the summary metrics."""
+
+from __future__ import annotations
+
+import pytest
+
+from eval.metrics import get_metric, percentile, summarise
+from eval.results import ItemResult
+
+pytestmark = pytest.mark.unit
+
+
+def res(
+    i: str,
+    lang: str,
+    type_: str,
+    *,
+    correct: bool,
+    abstained: bool = False,
+    cit: bool | None = None,
+    rank: int | None = None,
+    sec: int | None = None,
+    s: int | None = None,
+    ms: float = 10.0,
+) -> ItemResult:
+    return ItemResult(
+        id=i,
+        lang=lang,
+        type=type_,
+        question="q",
+        expected="e",
+        must_include=(),
+        section_zh="",
+        section_en="",
+        answer="a",
+        abstained=abstained,
+        citations=(),
+        correct=correct,
+        citation_correct=cit,
+        latency_ms=ms,
+        gold_rank=rank,
+        section_rank=sec,
+        string_rank=s,
+    )
+
+
+RESULTS = [
+    res("1", "zh", "narrative_number", correct=True, cit=True, rank=1, sec=1, s=2, ms=10),
+    res("2", "zh", "table_cell", correct=False, cit=False, rank=3, sec=None, s=3, ms=20),
+    res("3", "en", "narrative_number", correct=True, cit=True, rank=8, sec=8, s=None, ms=30),
+    res(
+        "4", "en", "office_contact", correct=False, abstained=True, cit=False, rank=None, ms=40
+    ),  # false abstention
+    res("5", "zh", "unanswerable", correct=True, abstained=True, ms=50),
+    res("6", "en", "unanswerable", correct=False, abstained=False, ms=60),
+]
+
+
+def test_accuracy_overall_by_lang_by_type() -> None:
+    m = summarise(RESULTS)
+    assert m["n"] == 6 and m["n_answerable"] == 4 and m["n_unanswerable"] == 2
+    assert m["accuracy"] == pytest.approx(3 / 6)
+    assert m["answerable_accuracy"] == pytest.approx(2 / 4)
+    assert m["by_lang"]["zh"]["accuracy"] == pytest.approx(2 / 3)
+    assert m["by_lang"]["zh"]["answerable_accuracy"] == pytest.approx(1 / 2)
+    assert m["by_lang"]["en"]["accuracy"] == pytest.approx(1 / 3)
+    assert m["by_type"]["narrative_number"]["accuracy"] == 1.0
+    assert m["by_type"]["table_cell"]["accuracy"] == 0.0
+    assert m["by_type"]["unanswerable"]["accuracy"] == 0.5
+    assert list(m["by_type"]) == ["narrative_number", "table_cell", "office_contact", "unanswerable"]
+
+
+def test_abstention_precision_recall_and_false_abstentions() -> None:
+    ab = summarise(RESULTS)["abstention"]
+    assert ab["recall"] == pytest.approx(1 / 2)  # one of two unanswerable abstained
+    assert ab["precision"] == pytest.approx(1 / 2)  # two abstentions, one on an unanswerable item
+    assert ab["false_abstention_rate"] == pytest.approx(1 / 4)
+
+
+def test_citation_accuracy_counts_answerable_only() -> None:
+    m = summarise(RESULTS)
+    assert m["citation_accuracy"] == pytest.approx(2 / 4)
+
+
+def test_retrieval_recall_and_mrr() -> None:
+    r = summarise(RESULTS)["retrieval"]
+    assert r["n"] == 4
+    assert r["gold"]["recall@1"] == pytest.approx(1 / 4)
+    assert r["gold"]["recall@4"] == pytest.approx(2 / 4)
+    assert r["gold"]["recall@10"] == pytest.approx(3 / 4)
+    assert r["gold"]["mrr"] == pytest.approx((1 + 1 / 3 + 1 / 8 + 0) / 4)
+    assert r["section"]["recall@4"] == pytest.approx(1 / 4)
+    assert r["must_include"]["recall@4"] == pytest.approx(2 / 4)
+
+
+def test_latency_percentiles() -> None:
+    lat = summarise(RESULTS)["latency_ms"]
+    assert lat["p50"] == pytest.approx(35.0)
+    assert lat["p95"] == pytest.approx(57.5)
+    assert percentile([], 50) is None
+    assert percentile([7.0], 95) == 7.0
+
+
+def test_undefined_ratios_are_none_not_zero() -> None:
+    m = summarise([r for r in RESULTS if r.type != "unanswerable"])
+    assert m["abstention"]["recall"] is None
+    assert m["abstention"]["precision"] == 0.0  # one abstention, on an answerable item
+    only_unans = summarise([r for r in RESULTS if r.type == "unanswerable"])
+    assert only_unans["answerable_accuracy"] is None and only_unans["citation_accuracy"] is None
+    assert only_unans["retrieval"]["gold"]["recall@10"] is None
+    assert get_metric(m, "abstention.recall") is None and get_metric(m, "no.such") is None
