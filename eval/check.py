@@ -20,7 +20,6 @@ from typing import Any, Literal
 
 from eval.dataset import EvalItem, parse_lines
 from eval.grading import MAX_ANSWER_CHARS, answer_matches, last_segment, normalise
-from ingest.errors import UserError
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -82,7 +81,15 @@ def build_catalog(sections: Iterable[Any], chunks: Iterable[Any] = ()) -> list[S
             refs[("", s.path_str)] = None
     for c in chunks:
         refs[(c.path_zh or "", c.path_en or "")] = None
-    return [SectionRef(zh, en) for zh, en in refs]
+    # Appendix sections carry only their Chinese path; their chunks pair it with the
+    # English one. Keep a one-sided ref only when that path has no pair anywhere.
+    zh_paired = {zh for zh, en in refs if zh and en}
+    en_paired = {en for zh, en in refs if zh and en}
+    return [
+        SectionRef(zh, en)
+        for zh, en in refs
+        if (zh and en) or (zh and zh not in zh_paired) or (en and not zh and en not in en_paired)
+    ]
 
 
 def _resolve(item: EvalItem, catalog: Sequence[SectionRef], line: int) -> list[Problem]:
@@ -203,14 +210,9 @@ def format_report(report: CheckReport) -> str:
     return "\n".join(lines)
 
 
-def load_catalog(ingest_dir: Path) -> list[SectionRef]:
-    """Section references from the ingest output (``ingest.pipeline.load_ingest``)."""
-    try:
-        from ingest.pipeline import load_ingest
-    except ImportError as exc:
-        raise UserError(f"the ingest stage is not available ({exc})") from exc
-    try:
-        result = load_ingest(ingest_dir)
-    except FileNotFoundError as exc:
-        raise UserError(f"{ingest_dir}: no ingest output; run `nia-qa ingest` first") from exc
-    return build_catalog(result.sections, getattr(result, "chunks", ()))
+def load_catalog(corpus_path: Path, ingest_dir: Path) -> list[SectionRef]:
+    """Section references from the ingest output, (re)built first when missing or stale."""
+    from ingest.pipeline import ensure_ingest, print_progress
+
+    result = ensure_ingest(Path(corpus_path), Path(ingest_dir), print_progress)
+    return build_catalog(result.sections, result.chunks)

@@ -77,7 +77,7 @@ def _pct(value: Any) -> str:
 def _run_check(args: argparse.Namespace, settings: Settings) -> int:
     from eval.check import check_file, format_report, load_catalog
 
-    catalog = load_catalog(args.ingest_dir or settings.ingest_dir)
+    catalog = load_catalog(settings.corpus_path, args.ingest_dir or settings.ingest_dir)
     report = check_file(args.check, catalog)
     print(format_report(report))
     return 0 if report.ok else 1

@@ -108,7 +108,7 @@ def test_catalog_covers_appendix_english_paths_from_chunks(tmp_path: Path) -> No
 def test_cli_check_exit_codes(tmp_path: Path, monkeypatch, capsys) -> None:
     import eval.check
 
-    monkeypatch.setattr(eval.check, "load_catalog", lambda _d: build_catalog(fake_sections(), CHUNKS))
+    monkeypatch.setattr(eval.check, "load_catalog", lambda _c, _d: build_catalog(fake_sections(), CHUNKS))
     good = write_jsonl(tmp_path / "good.jsonl", ITEMS)
     assert main(["eval", "--check", str(good)]) == 0
     assert "0 error(s)" in capsys.readouterr().out
