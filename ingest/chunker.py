@@ -151,6 +151,7 @@ def chunk_sections(sections: Iterable[Section]) -> list[Chunk]:
                     text=t,
                     aligned_section_id=s.aligned_id,
                     meta={
+                        "chunker": CHUNKER_VERSION,
                         "heading": s.heading,
                         "part": k,
                         "parts": len(texts),

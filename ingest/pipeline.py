@@ -172,7 +172,10 @@ def build(lines: list[str], progress: Progress | None = None) -> IngestResult:
     app_matches = _match_appendix_toc([*toc["zh"], *toc["en"]], app_secs)
     stats = _stats(toc, trees, alignment, sections, tables, offices, chunks)
     details = {
-        "unaligned": list(alignment.unaligned),
+        # every zh/en section without a twin (the colophon is Chinese-only by design)
+        "unaligned": [
+            s.section_id for s in sections if s.section_id.startswith(("zh/", "en/")) and not s.aligned_id
+        ],
         "weak_pairs": [list(p) for p in alignment.weak],
         "toc_unmatched": {
             lang: [
@@ -308,6 +311,11 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+def _tuplify(d: dict[str, Any]) -> dict[str, Any]:
+    """JSON lists back to the tuples the frozen records use (one level deep)."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+
+
 def load_ingest(out_dir: Path) -> IngestResult:
     """Read what :func:`run_ingest` wrote. UserError when ``out_dir`` holds no (complete) ingest output."""
     out_dir = Path(out_dir)
@@ -316,25 +324,19 @@ def load_ingest(out_dir: Path) -> IngestResult:
         raise UserError(f"no complete ingest output in {out_dir} (missing {missing[0]}); run `nia-qa ingest`")
     try:
         manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
-        sections = tuple(
-            Section(**{**d, "path": tuple(d["path"])}) for d in _read_jsonl(out_dir / "sections.jsonl")
-        )
+        sections = tuple(Section(**_tuplify(d)) for d in _read_jsonl(out_dir / "sections.jsonl"))
         tables = tuple(
             Table(
                 **{
-                    **d,
-                    "columns": tuple(d["columns"]),
-                    "rows": tuple(
-                        TableRow(r["label_zh"], r["label_en"], tuple(r["cells"])) for r in d["rows"]
-                    ),
-                    "sum_mismatches": tuple(d.get("sum_mismatches", ())),
+                    **_tuplify(d),
+                    "rows": tuple(TableRow(**_tuplify(r)) for r in d["rows"]),
                 }
             )
             for d in json.loads((out_dir / "tables.json").read_text(encoding="utf-8"))
         )
-        offices = tuple(Office(**d) for d in _read_jsonl(out_dir / "offices.jsonl"))
+        offices = tuple(Office(**_tuplify(d)) for d in _read_jsonl(out_dir / "offices.jsonl"))
         chunks = tuple(Chunk(**d) for d in _read_jsonl(out_dir / "chunks.jsonl"))
-        toc = tuple(TocEntry(**{**d, "key": tuple(d["key"])}) for d in _read_jsonl(out_dir / "toc.jsonl"))
+        toc = tuple(TocEntry(**_tuplify(d)) for d in _read_jsonl(out_dir / "toc.jsonl"))
     except (ValueError, TypeError, KeyError) as exc:
         raise UserError(
             f"ingest output in {out_dir} is unreadable ({exc}); run `nia-qa ingest` again"

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from ingest.records import Section
 from ingest.text import (
     format_heading,
+    has_cjk,
     is_title_like,
     norm_title,
     parse_numbered,
@@ -40,7 +41,7 @@ TOC_MATCH_MIN_SIMILARITY = 0.45
 #: How many TOC entries ahead a body heading may match (an entry missing from the body is skipped).
 TOC_LOOKAHEAD = 3
 
-_STRAY_RE = re.compile(r"^(?:\d{1,3}|Chapter \d+|-{3,}|[*_]{3,})$")
+_STRAY_RE = re.compile(r"^(?:\d{1,4}(?: \d{1,4})?|Chapter \d+|-{3,}|[*_]{3,})$")
 _TERMINAL = {"zh": "。！？：；」』）)!?:;.", "en": '.!?:;)"”’'}
 
 
@@ -190,9 +191,37 @@ def _to_section(nd: _Node, lang: str) -> Section:
 
 
 def _clean_body_line(raw: str) -> str:
+    """Markup-free body line; tab-separated table rows become ``a | b | c`` (empty cells dropped)."""
     s = strip_markup(raw.replace("\t", " | "))
-    s = re.sub(r"\s*\|\s*", " | ", s) if "|" in s else s
-    return s.strip(" |") if s.startswith("|") or s.endswith("|") else s
+    if "|" in s:
+        s = re.sub(r"(?:\s*\|\s*)+", " | ", s).strip(" |")
+    return s
+
+
+def _body_lines(lines: list[str], start: int, end: int) -> list[tuple[int, str]]:
+    """(index, cleaned text) of the non-empty lines in [start, end); a line ending in a markdown
+    hard break (two spaces) is joined with the line right after it (wrapped captions)."""
+    out: list[tuple[int, str]] = []
+    carry: tuple[int, str] | None = None
+    for i in range(start, end):
+        raw = lines[i]
+        if not raw.strip():
+            if carry:
+                out.append(carry)
+                carry = None
+            continue
+        text = _clean_body_line(raw)
+        if carry:
+            text = carry[1] + ("" if has_cjk(carry[1][-1:]) and has_cjk(text[:1]) else " ") + text
+            i = carry[0]
+            carry = None
+        if raw.endswith("  ") and i + 1 < end and lines[i + 1].strip():
+            carry = (i, text)
+            continue
+        out.append((i, text))
+    if carry:
+        out.append(carry)
+    return out
 
 
 def _add_text(node: _Node, text: str, lang: str, joinable: bool) -> None:
@@ -202,7 +231,13 @@ def _add_text(node: _Node, text: str, lang: str, joinable: bool) -> None:
     if joinable and node.paras:
         prev = node.paras[-1]
         long_enough = len(prev) >= (40 if lang == "zh" else 60)
-        if long_enough and prev[-1] not in _TERMINAL[lang] and parse_numbered(text, lang) is None:
+        table_row = " | " in prev or " | " in text
+        if (
+            long_enough
+            and not table_row
+            and prev[-1] not in _TERMINAL[lang]
+            and parse_numbered(text, lang) is None
+        ):
             sep = "" if lang == "zh" and not text[:1].isascii() else " "
             node.paras[-1] = prev + sep + text
             return
@@ -210,10 +245,8 @@ def _add_text(node: _Node, text: str, lang: str, joinable: bool) -> None:
 
 
 def _collect_text(node: _Node, lines: list[str], start: int, end: int, lang: str) -> None:
-    for i in range(start, end):
-        raw = lines[i]
-        if raw.strip():
-            _add_text(node, _clean_body_line(raw), lang, joinable=True)
+    for _i, text in _body_lines(lines, start, end):
+        _add_text(node, text, lang, joinable=True)
 
 
 def _walk_chapter(
@@ -253,11 +286,7 @@ def _walk_chapter(
         parent.heading_levels.add(level)
         return child
 
-    for i in range(start, end):
-        raw = lines[i]
-        if not raw.strip():
-            continue
-        text = _clean_body_line(raw)
+    for i, text in _body_lines(lines, start, end):
         if not text or _STRAY_RE.match(text):
             continue
         num = parse_numbered(text, lang)

@@ -12,3 +12,17 @@ from ingest.corpus import DEFAULT_CORPUS_PATH
 @pytest.fixture(scope="session")
 def corpus_path() -> Path:
     return DEFAULT_CORPUS_PATH
+
+
+@pytest.fixture(scope="session")
+def ingest_dir(tmp_path_factory: pytest.TempPathFactory, corpus_path: Path) -> Path:
+    """Where the session's one real ingest run wrote its artefacts."""
+    return tmp_path_factory.mktemp("ingest-build") / "ingest"
+
+
+@pytest.fixture(scope="session")
+def ingest_result(corpus_path: Path, ingest_dir: Path):  # -> ingest.pipeline.IngestResult
+    """The real report ingested once per session (sections, tables, offices, chunks)."""
+    from ingest.pipeline import run_ingest
+
+    return run_ingest(corpus_path, ingest_dir)
