@@ -20,7 +20,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -127,17 +127,30 @@ def _appendix(
     return list(res.sections), list(res.tables), list(res.offices), list(res.chunks), list(res.problems)
 
 
-def _match_appendix_toc(toc: list[TocEntry], sections: list[Section]) -> dict[int, str]:
-    """Appendix TOC lines (附錄, 本署國、內外服務據點, …) -> the appendix section whose heading fits best."""
+def _match_appendix_toc(toc: dict[str, list[TocEntry]], sections: list[Section]) -> dict[int, str]:
+    """Appendix TOC lines (附錄, 本署國、內外服務據點, …) -> the appendix section they point to.
+
+    Chinese lines match the appendix section with the most similar title (the TOC says
+    本署國、內外服務據點, the body 本署國內、外服務據點) and the same page. The English TOC
+    lists the same parts in the same order and pages, so its k-th line maps where the
+    Chinese k-th line did.
+    """
     out: dict[int, str] = {}
     app = [s for s in sections if s.section_id.startswith("appendix")]
-    for e in toc:
-        if e.kind != "appendix" or not app:
+    if not app:
+        return out
+    zh_app = [e for e in toc.get("zh", []) if e.kind == "appendix"]
+    en_app = [e for e in toc.get("en", []) if e.kind == "appendix"]
+    for e in zh_app:
+        cands = [s for s in app if s.page is None or e.page is None or s.page == e.page]
+        if not cands:
             continue
-        best = max(app, key=lambda s: title_similarity(e.title, s.path[-1] if s.path else s.heading))
-        seg = best.path[-1] if best.path else best.heading
-        if title_similarity(e.title, seg) >= 0.6:
+        best = max(cands, key=lambda s: (title_similarity(e.title, s.path[-1]), -s.level))
+        if title_similarity(e.title, best.path[-1]) >= 0.6:
             out[e.line] = best.section_id
+    for z, e in zip(zh_app, en_app, strict=False):
+        if z.line in out and z.page == e.page:
+            out[e.line] = out[z.line]
     return out
 
 
@@ -169,8 +182,9 @@ def build(lines: list[str], progress: Progress | None = None) -> IngestResult:
     say(f"chunks: {len(narrative)} narrative, {len(app_chunks)} appendix")
 
     sections = [*alignment.sections, *app_secs]
-    app_matches = _match_appendix_toc([*toc["zh"], *toc["en"]], app_secs)
-    stats = _stats(toc, trees, alignment, sections, tables, offices, chunks)
+    app_matches = _match_appendix_toc(toc, app_secs)
+    matched = {lang: {**trees[lang].toc_matches, **app_matches} for lang in ("zh", "en")}
+    stats = _stats(toc, matched, alignment, sections, tables, offices, chunks)
     details = {
         # every zh/en section without a twin (the colophon is Chinese-only by design)
         "unaligned": [
@@ -178,18 +192,11 @@ def build(lines: list[str], progress: Progress | None = None) -> IngestResult:
         ],
         "weak_pairs": [list(p) for p in alignment.weak],
         "toc_unmatched": {
-            lang: [
-                e.heading for e in toc[lang] if e.kind != "appendix" and e.line not in trees[lang].toc_matches
-            ]
-            for lang in ("zh", "en")
-        },
-        "toc_appendix": {
-            lang: {e.heading: app_matches.get(e.line) for e in toc[lang] if e.kind == "appendix"}
-            for lang in ("zh", "en")
+            lang: [e.heading for e in toc[lang] if e.line not in matched[lang]] for lang in ("zh", "en")
         },
         "problems": [*trees["zh"].problems, *trees["en"].problems, *app_problems],
     }
-    all_toc = tuple([*toc["zh"], *toc["en"]])
+    all_toc = tuple(replace(e, section_id=matched[e.lang].get(e.line)) for e in [*toc["zh"], *toc["en"]])
     return IngestResult(
         sections=tuple(sections),
         tables=tuple(tables),
@@ -201,18 +208,18 @@ def build(lines: list[str], progress: Progress | None = None) -> IngestResult:
     )
 
 
-def _stats(toc, trees, alignment, sections, tables, offices, chunks) -> dict[str, Any]:  # noqa: ANN001
-    """The ``nia-qa ingest --stats --json`` object (key order is part of the contract)."""
-    narrative_toc = {lang: [e for e in toc[lang] if e.kind != "appendix"] for lang in ("zh", "en")}
+def _stats(toc, matched, alignment, sections, tables, offices, chunks) -> dict[str, Any]:  # noqa: ANN001
+    """The ``nia-qa ingest --stats --json`` object (key order is part of the contract).
+
+    TOC entries are all lines of each TOC: chapters, numbered headings and the appendix
+    parts (附錄, 組織架構圖, …); ``toc_matched`` counts those tied to a section.
+    """
     return {
         "sections": {
             lang: sum(1 for s in sections if s.section_id.startswith(f"{lang}/")) for lang in ("zh", "en")
         },
-        "toc_entries": {lang: len(narrative_toc[lang]) for lang in ("zh", "en")},
-        "toc_matched": {
-            lang: sum(1 for e in narrative_toc[lang] if e.line in trees[lang].toc_matches)
-            for lang in ("zh", "en")
-        },
+        "toc_entries": {lang: len(toc[lang]) for lang in ("zh", "en")},
+        "toc_matched": {lang: sum(1 for e in toc[lang] if e.line in matched[lang]) for lang in ("zh", "en")},
         "aligned_pairs": len(alignment.pairs),
         "tables": len(tables),
         "table_rows": sum(len(t.rows) for t in tables),

@@ -48,6 +48,7 @@ class TocEntry:
     page: int | None
     line: int  # 1-based line in the corpus
     key: tuple[int, ...] = ()  # numbering path inside the chapter: (2, 4) for 二、>(四)
+    section_id: str | None = None  # the body section this entry was matched to (set by the pipeline)
 
     @property
     def label(self) -> str:

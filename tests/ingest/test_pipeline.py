@@ -16,7 +16,9 @@ from ingest.pipeline import FILES, is_stale, load_ingest, run_ingest
 @pytest.mark.integration
 def test_must_show_targets(ingest_result):
     st = ingest_result.stats
-    assert st["toc_matched"] == st["toc_entries"] == {"zh": 134, "en": 134}
+    # 8 chapters + 126 numbered headings + 4 appendix parts per language
+    assert st["toc_matched"] == st["toc_entries"] == {"zh": 138, "en": 138}
+    assert all(e.section_id and ingest_result.section(e.section_id) for e in ingest_result.toc)
     total = st["sections"]["zh"] + st["sections"]["en"]
     assert 2 * st["aligned_pairs"] / total >= 0.95
     assert st["chunks"]["zh"] > 100 and st["chunks"]["en"] > 100

@@ -121,3 +121,16 @@ def test_ids_unique_and_parents_exist(ingest_result, lang):
         if s.parent_id:
             parent = ingest_result.section(s.parent_id)
             assert parent is not None and s.path[:-1] == parent.path
+
+
+@pytest.mark.integration
+def test_toc_entries_point_at_sections_with_their_heading(ingest_result):
+    for e in ingest_result.toc:
+        s = ingest_result.section(e.section_id)
+        if e.kind == "heading":
+            assert s.path[-1] == e.heading and s.page == e.page
+        elif e.kind == "chapter":
+            assert s.path == (e.heading,)
+    app = {e.title: e.section_id for e in ingest_result.toc if e.kind == "appendix"}
+    assert app["本署國、內外服務據點"] == app["NIA Domestic and Overseas Office Location"]
+    assert app["重要業務統計"] == app["Statistics on key Policy Achievements"]

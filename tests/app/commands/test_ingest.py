@@ -42,7 +42,7 @@ def test_readable_summary(tmp_path, corpus_path, capsys):
     rc = main(["ingest", "--corpus", str(corpus_path), "--out", str(tmp_path / "out"), "--stats"])
     out, _ = capsys.readouterr()
     assert rc == 0
-    assert "TOC matched   zh 134/134, en 134/134" in out
+    assert "TOC matched   zh 138/138, en 138/138" in out
 
 
 def _write(path, data: bytes):
