@@ -23,6 +23,7 @@ from ingest.records import Section
 from ingest.text import (
     format_heading,
     has_cjk,
+    is_heading_markup,
     is_title_like,
     norm_title,
     parse_numbered,
@@ -59,6 +60,7 @@ class _Node:
     children: list[_Node] = field(default_factory=list)
     seen: dict[int, int] = field(default_factory=dict)  # level -> last number seen (heading or not)
     heading_levels: set[int] = field(default_factory=set)  # child levels that became headings
+    sealed: bool = False  # last paragraph came from a heading-marked line: never extend it
     line_end: int = 0
 
 
@@ -198,11 +200,14 @@ def _clean_body_line(raw: str) -> str:
     return s
 
 
-def _body_lines(lines: list[str], start: int, end: int) -> list[tuple[int, str]]:
-    """(index, cleaned text) of the non-empty lines in [start, end); a line ending in a markdown
-    hard break (two spaces) is joined with the line right after it (wrapped captions)."""
-    out: list[tuple[int, str]] = []
-    carry: tuple[int, str] | None = None
+def _body_lines(lines: list[str], start: int, end: int) -> list[tuple[int, str, bool]]:
+    """(index, cleaned text, marked-as-heading) for the non-empty lines in [start, end).
+
+    A line ending in a markdown hard break (two spaces) is joined with the line right after
+    it (wrapped captions). ``marked`` says the raw line carried heading markup (``#``, bold).
+    """
+    out: list[tuple[int, str, bool]] = []
+    carry: tuple[int, str, bool] | None = None
     for i in range(start, end):
         raw = lines[i]
         if not raw.strip():
@@ -210,30 +215,37 @@ def _body_lines(lines: list[str], start: int, end: int) -> list[tuple[int, str]]
                 out.append(carry)
                 carry = None
             continue
-        text = _clean_body_line(raw)
+        text, marked = _clean_body_line(raw), is_heading_markup(raw)
         if carry:
             text = carry[1] + ("" if has_cjk(carry[1][-1:]) and has_cjk(text[:1]) else " ") + text
-            i = carry[0]
+            i, marked = carry[0], carry[2] or marked
             carry = None
         if raw.endswith("  ") and i + 1 < end and lines[i + 1].strip():
-            carry = (i, text)
+            carry = (i, text, marked)
             continue
-        out.append((i, text))
+        out.append((i, text, marked))
     if carry:
         out.append(carry)
     return out
 
 
-def _add_text(node: _Node, text: str, lang: str, joinable: bool) -> None:
-    """Append a body line; re-join a paragraph the PDF split across a page break."""
+def _add_text(node: _Node, text: str, lang: str, joinable: bool, marked: bool = False) -> None:
+    """Append a body line; re-join a paragraph the PDF split across a page break.
+
+    A split is recognised when the previous paragraph is long, lacks closing punctuation and
+    (en) the new line starts in lower case or with a digit; lines marked as headings
+    (bold titles of regulations, ``##`` lines) are never joined to or from.
+    """
     if not text or _STRAY_RE.match(text):
         return
-    if joinable and node.paras:
+    if joinable and not marked and node.paras and not node.sealed:
         prev = node.paras[-1]
         long_enough = len(prev) >= (40 if lang == "zh" else 60)
         table_row = " | " in prev or " | " in text
+        continues = lang == "zh" or text[:1].islower() or text[:1].isdigit()
         if (
             long_enough
+            and continues
             and not table_row
             and prev[-1] not in _TERMINAL[lang]
             and parse_numbered(text, lang) is None
@@ -242,11 +254,12 @@ def _add_text(node: _Node, text: str, lang: str, joinable: bool) -> None:
             node.paras[-1] = prev + sep + text
             return
     node.paras.append(text)
+    node.sealed = marked
 
 
 def _collect_text(node: _Node, lines: list[str], start: int, end: int, lang: str) -> None:
-    for _i, text in _body_lines(lines, start, end):
-        _add_text(node, text, lang, joinable=True)
+    for _i, text, marked in _body_lines(lines, start, end):
+        _add_text(node, text, lang, joinable=True, marked=marked)
 
 
 def _walk_chapter(
@@ -286,7 +299,7 @@ def _walk_chapter(
         parent.heading_levels.add(level)
         return child
 
-    for i, text in _body_lines(lines, start, end):
+    for i, text, marked in _body_lines(lines, start, end):
         if not text or _STRAY_RE.match(text):
             continue
         num = parse_numbered(text, lang)
@@ -338,7 +351,7 @@ def _walk_chapter(
                         cur = parent
                     _add_text(cur, text, lang, joinable=False)
                     continue
-        _add_text(cur, text, lang, joinable=True)
+        _add_text(cur, text, lang, joinable=True, marked=marked)
     cur.line_end = end
     # close every open node at the chapter end
     nd: _Node | None = cur

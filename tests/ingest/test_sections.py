@@ -109,6 +109,15 @@ def test_stray_lines_and_captions_are_not_headings(ingest_result, lang):
 def test_page_break_split_paragraph_is_rejoined(ingest_result):
     text = ingest_result.section("zh/preface/director").text
     assert "呈現本署的重要工作紀錄" in text
+    en = ingest_result.section("en/5/3/1").text  # split by a stray '# Chapter 5' line
+    assert "native-born Taiwanese, helping them understand" in en
+    # ...but captions and bold regulation titles stay lines of their own
+    paras = ingest_result.section("en/3/1/2").text.split("\n")
+    assert (
+        "Figure 3-1 Number of undocumented migrant workers detained by national security authorities" in paras
+    )
+    paras = ingest_result.section("en/8/4/6/1/2").text.split("\n")
+    assert "Regulations Governing Visiting, Residency, and Permanent Residency of Aliens" in paras
 
 
 @pytest.mark.integration
