@@ -16,7 +16,7 @@ from ingest.records import Chunk, Section
 from ingest.text import cjk_count
 
 #: Bump whenever chunk boundaries or chunk text change (the index rebuilds on a new version).
-CHUNKER_VERSION = "narrative-1"
+CHUNKER_VERSION = "narrative-2"
 
 #: Hard ceiling of the embedding model is 512; we aim well below for quality.
 MAX_TOKENS = 350
