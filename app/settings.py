@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Web chat / API bind address.")
     port: int = Field(7860, ge=1, le=65535, description="Web chat / API port.")
     queue_limit: int = Field(64, ge=1, description="Max queued web/API requests.")
+    ask_workers: int = Field(
+        4, ge=1, le=64, description="Threads answering web/API questions in parallel (shared pipeline)."
+    )
 
     @property
     def ingest_dir(self) -> Path:

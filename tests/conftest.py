@@ -40,3 +40,12 @@ def embedder():  # -> index.embedder.Embedder
     emb = Embedder(Settings())
     emb.warm_up()
     return emb
+
+
+@pytest.fixture(scope="session")
+def pipeline():  # -> app.pipeline.Pipeline
+    """The real pipeline (report, e5 model, FAISS + BM25 index) built once per session, shared read-only."""
+    from app.pipeline import build_pipeline
+    from app.settings import Settings
+
+    return build_pipeline(Settings(), progress=None)

@@ -1,0 +1,228 @@
+"""Bounded loopback load test of ``POST /api/ask``: throughput and latency percentiles as JSON.
+
+    python -m app.web.loadtest --out data/build/bench-api.json            # starts its own server
+    python -m app.web.loadtest --url http://127.0.0.1:7860/ --clients 20 --duration 20
+
+Only loopback targets are accepted, and every run stops by itself after
+``duration`` seconds or ``max_requests`` requests, whichever comes first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+
+from ingest.errors import UserError
+
+DEFAULT_QUESTIONS = [
+    "112年8月高雄港入出境人次是多少？",
+    "How many entries and exits went through Keelung Sea Port in July 2023?",
+    "1990外來人士生活諮詢熱線112年一共接了多少通電話？",
+    "What was the total number of entries and exits at Taoyuan Airport in 2023?",
+    "設籍前新住民特殊境遇扶助計畫112年核定補助多少錢？",
+    "When did Taiwan publish its first national report under the ICERD convention?",
+    "新住民發展基金113年補助了多少件？",
+    "What is the capital of France?",
+]
+
+
+def _require_loopback(url: str) -> None:
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return
+    except ValueError:
+        pass
+    raise UserError(f"the load test only targets this machine's loopback address, not {host or url!r}")
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+async def _client_loop(
+    client: httpx.AsyncClient,
+    questions: list[str],
+    offset: int,
+    deadline: float,
+    budget: list[int],
+    latencies: list[float],
+    statuses: dict[int, int],
+) -> None:
+    i = offset
+    while time.perf_counter() < deadline and budget[0] > 0:
+        budget[0] -= 1
+        q = questions[i % len(questions)]
+        i += 1
+        start = time.perf_counter()
+        try:
+            r = await client.post("api/ask", json={"question": q})
+            code = r.status_code
+        except httpx.HTTPError:
+            code = 0  # connection error / timeout
+        elapsed = (time.perf_counter() - start) * 1000
+        statuses[code] = statuses.get(code, 0) + 1
+        if code == 200:
+            latencies.append(elapsed)
+
+
+async def run_loadtest(
+    url: str,
+    questions: list[str] | None = None,
+    clients: int = 20,
+    duration_s: float = 20.0,
+    max_requests: int = 5000,
+    warmup: int = 4,
+) -> dict[str, Any]:
+    """``clients`` concurrent keep-alive clients ask in a loop until time or request budget runs out."""
+    _require_loopback(url)
+    questions = questions or DEFAULT_QUESTIONS
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+        for q in questions[:warmup]:  # first requests pay for lazy loading; not measured
+            await client.post("api/ask", json={"question": q})
+        latencies: list[float] = []
+        statuses: dict[int, int] = {}
+        budget = [max_requests]
+        start = time.perf_counter()
+        deadline = start + duration_s
+        await asyncio.gather(
+            *(
+                _client_loop(client, questions, n, deadline, budget, latencies, statuses)
+                for n in range(clients)
+            )
+        )
+        wall = time.perf_counter() - start
+    total = sum(statuses.values())
+    ok = statuses.get(200, 0)
+    result: dict[str, Any] = {
+        "endpoint": "POST /api/ask",
+        "clients": clients,
+        "duration_s": round(wall, 2),
+        "requests": total,
+        "ok": ok,
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "throughput_rps": round(ok / wall, 2) if wall else 0.0,
+        "questions": len(questions),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+    }
+    if latencies:
+        result["latency_ms"] = {
+            "p50": round(percentile(latencies, 50), 1),
+            "p95": round(percentile(latencies, 95), 1),
+            "p99": round(percentile(latencies, 99), 1),
+            "max": round(max(latencies), 1),
+            "mean": round(statistics.fmean(latencies), 1),
+        }
+    return result
+
+
+def _read_questions(path: str) -> list[str]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror}") from exc
+    out = []
+    for line in lines:
+        if line.strip():
+            try:
+                out.append(json.loads(line)["question"])
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise UserError(f"{path}: every line must be a JSON object with 'question'") from exc
+    if not out:
+        raise UserError(f"{path} has no questions")
+    return out
+
+
+def bench_api(
+    out: Path | None,
+    url: str | None = None,
+    clients: int = 20,
+    duration_s: float = 20.0,
+    max_requests: int = 5000,
+    questions: list[str] | None = None,
+    goal_rps: float = 20.0,
+    goal_p95_ms: float = 250.0,
+) -> dict[str, Any]:
+    """Run the load test (against ``url``, or a server this starts with the real pipeline) and write JSON."""
+    server = None
+    settings_info: dict[str, Any] = {}
+    if url is None:
+        from app.pipeline import build_pipeline
+        from app.settings import Settings
+        from app.web.run import start_background
+        from app.web.server import create_app
+
+        settings = Settings()
+        pipeline = build_pipeline(settings)
+        app = create_app(lambda _s: pipeline, settings, with_chat=False)
+        server = start_background(app)
+        app.state.service.wait_ready(60)
+        url = server.url
+        settings_info = {"answerer": settings.answerer, "ask_workers": settings.ask_workers}
+    try:
+        result = asyncio.run(run_loadtest(url, questions, clients, duration_s, max_requests))
+    finally:
+        if server is not None:
+            server.stop()
+    result.update(settings_info)
+    p95 = result.get("latency_ms", {}).get("p95", float("inf"))
+    result["goal"] = {"min_rps": goal_rps, "max_p95_ms": goal_p95_ms}
+    result["goal_met"] = result["throughput_rps"] >= goal_rps and p95 <= goal_p95_ms
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(out)
+    return result
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--url", help="a running server (loopback only); default: start one with the real pipeline"
+    )
+    p.add_argument("--clients", type=int, default=20, help="concurrent clients (default 20)")
+    p.add_argument("--duration", type=float, default=20.0, help="seconds to run (default 20)")
+    p.add_argument("--max-requests", type=int, default=5000, help="stop after this many requests")
+    p.add_argument(
+        "--questions", metavar="FILE", help="JSONL with 'question' (default: a built-in zh/en mix)"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.web.loadtest", description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=Path("data/build/bench-api.json"), help="result JSON")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        if not (1 <= args.clients <= 200 and 0 < args.duration <= 600 and args.max_requests >= 1):
+            raise UserError("--clients must be 1..200, --duration 0..600 s, --max-requests >= 1")
+        questions = _read_questions(args.questions) if args.questions else None
+        result = bench_api(args.out, args.url, args.clients, args.duration, args.max_requests, questions)
+    except UserError as exc:
+        print(f"nia-qa: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
