@@ -226,6 +226,7 @@ def save_index(
             "dim": retriever.dense.dim,
             "tokenizer_version": retriever.tokenizer.version,
             "libraries": lib_versions(),
+            "model": getattr(retriever.embedder, "fingerprint", None),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "build_stats": stats,
             "files": files,

