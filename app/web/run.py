@@ -48,6 +48,14 @@ def _config(app: FastAPI, host: str, port: int, log_level: str) -> uvicorn.Confi
     )
 
 
+def tune_threads(settings: Settings) -> None:
+    """Give each concurrent question one torch thread (the server's parallelism is the ask pool)."""
+    if settings.serve_torch_threads > 0:
+        import torch
+
+        torch.set_num_threads(settings.serve_torch_threads)
+
+
 def serve(settings: Settings, pipeline_factory: PipelineFactory | None = None) -> int:
     """Serve until Ctrl-C; prints the URL once the socket accepts, and again when answers are ready."""
     from app.web.server import create_app
@@ -57,6 +65,7 @@ def serve(settings: Settings, pipeline_factory: PipelineFactory | None = None) -
 
         pipeline_factory = build_pipeline
     check_port_free(settings.host, settings.port)
+    tune_threads(settings)
     app = create_app(pipeline_factory, settings)
     server = uvicorn.Server(_config(app, settings.host, settings.port, "warning"))
     url = url_for(settings.host, settings.port)

@@ -64,8 +64,9 @@ def _ask(page, question: str) -> None:
     )
 
 
-def _last_answer(page):
-    return page.locator(FINAL).last
+def _answer(page, n: int):
+    """The n-th finished answer/notice (0-based); a fixed position, unlike ``.last`` which moves on."""
+    return page.locator(FINAL).nth(n)
 
 
 def _feedback_rows(db: Path, question: str, timeout: float = 10.0) -> list[tuple]:
@@ -107,7 +108,7 @@ def test_chat_answers_cites_abstains_and_records_feedback(server, browser, pipel
 
     # 1. Chinese question: the answer, then a numbered citation with its page, evidence one click away.
     _ask(page, ZH_Q)
-    zh = _last_answer(page)
+    zh = _answer(page, 0)
     assert zh.locator(".nia-text").inner_text().strip() == expected_zh.answer.strip()
     assert page.evaluate("window.__streamed") > 1
     first = expected_zh.citations[0]
@@ -121,10 +122,11 @@ def test_chat_answers_cites_abstains_and_records_feedback(server, browser, pipel
     twin = zh.locator("details.nia-cite details.nia-twin > summary").first
     twin.click()
     assert twin.inner_text().startswith("English: ") and first.path_en.split(" > ")[0] in twin.inner_text()
+    page.screenshot(path=str(tmp_path / "chat-zh-sources.png"), full_page=True)
 
     # 2. English question: English answer and "(p. N)".
     _ask(page, EN_Q)
-    en = _last_answer(page)
+    en = _answer(page, 1)
     assert en.locator(".nia-text").inner_text().strip() == expected_en.answer.strip()
     assert (
         f"(p. {expected_en.citations[0].page})" in en.locator("details.nia-cite > summary").first.inner_text()
@@ -134,8 +136,8 @@ def test_chat_answers_cites_abstains_and_records_feedback(server, browser, pipel
 
     # 3. Unanswerable: shown as an abstention (not an error), with the nearest sections.
     _ask(page, UNANSWERABLE_Q)
-    none = _last_answer(page)
-    assert none.get_attribute("data-abstained") == "true"
+    none = _answer(page, 2)
+    assert "nia-abstained" in (none.get_attribute("class") or ""), none.inner_html()[:500]
     assert "Not in the report" in none.inner_text()
     if expected_none.citations:
         assert "Nearest sections" in none.inner_text()
@@ -174,7 +176,8 @@ def test_input_limits_escaping_and_ui_toggle(server, browser) -> None:
 
     # Over-long input is refused with a message (and nothing is asked).
     _ask(page, "移" * 1001)
-    assert "太長" in _last_answer(page).inner_text() and "1001" in _last_answer(page).inner_text()
+    refusal = _answer(page, 0).inner_text()
+    assert "太長" in refusal and "1001" in refusal
 
     # Markup in a question is shown as text; no script runs.
     page.evaluate("window.__xss = 0")
