@@ -36,6 +36,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--answers", type=int, default=N_ANSWERS, help=f"questions for answer_ms (default {N_ANSWERS})"
     )
     p.add_argument("--serve-phase", metavar="BUILD_DIR", help=argparse.SUPPRESS)
+    api = p.add_argument_group("HTTP API load test (--api)")
+    api.add_argument(
+        "--api", action="store_true", help="load-test POST /api/ask on loopback instead (app.web.loadtest)"
+    )
+    from app.web.loadtest import add_arguments  # light: httpx + stdlib only
+
+    add_arguments(api)
     p.set_defaults(handler=run)
 
 
@@ -159,6 +166,10 @@ def _serve_phase(build_dir: str, n_queries: int, n_answers: int) -> dict[str, An
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.api:
+        from app.web.loadtest import run_from_args
+
+        return run_from_args(args)
     if args.serve_phase:
         print(json.dumps(_serve_phase(args.serve_phase, args.queries, args.answers)))
         return 0

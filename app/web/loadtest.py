@@ -17,18 +17,20 @@ import argparse
 import asyncio
 import ipaddress
 import json
+import math
 import os
 import platform
 import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-import httpx
-
 from ingest.errors import UserError
+
+if TYPE_CHECKING:  # httpx is imported when a run starts: `nia-qa --help` registers this module's options
+    import httpx
 
 DEFAULT_QUESTIONS = [
     "112年8月高雄港入出境人次是多少？",
@@ -57,7 +59,7 @@ def _require_loopback(url: str) -> None:
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100) of a non-empty list."""
     ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
     return ordered[rank - 1]
 
 
@@ -69,6 +71,8 @@ class _Tally:
         self.statuses: dict[int, int] = {}
 
     async def ask(self, client: httpx.AsyncClient, question: str) -> None:
+        import httpx
+
         start = time.perf_counter()
         try:
             r = await client.post("api/ask", json={"question": question})
@@ -147,18 +151,27 @@ async def run_loadtest(
     warmup: int = 4,
 ) -> dict[str, Any]:
     """Saturation phase (``clients`` concurrent) then a fixed-rate phase (``rate`` req/s), each ``duration_s``."""
+    import httpx
+
     _require_loopback(url)
     questions = questions or DEFAULT_QUESTIONS
     limits = httpx.Limits(max_connections=max(clients, 64), max_keepalive_connections=max(clients, 64))
     async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
         for q in questions[:warmup]:  # first requests pay for lazy loading; not measured
             await client.post("api/ask", json={"question": q})
+        load_before = os.getloadavg()[0]
+        cpu0 = time.process_time()
         sat = await saturate(client, questions, clients, duration_s, max_requests)
+        # CPU this process spent per answered request; it includes the server only when the server runs
+        # in this process (no --url), and always includes the load generator's own share.
+        sat["process_cpu_ms_per_request"] = round((time.process_time() - cpu0) * 1000 / max(1, sat["ok"]), 1)
         steady = await fixed_rate(client, questions, rate, duration_s)
     return {
         "endpoint": "POST /api/ask",
         "questions": len(questions),
         "cpu_count": os.cpu_count(),
+        "loadavg_1m_before": round(load_before, 2),
+        "loadavg_1m_after": round(os.getloadavg()[0], 2),
         "python": platform.python_version(),
         "saturation": sat,
         "fixed_rate": steady,
@@ -250,25 +263,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def run_from_args(args: argparse.Namespace) -> int:
+    """Shared by ``python -m app.web.loadtest`` and ``nia-qa bench --api``; raises UserError on bad input."""
+    if not (1 <= args.clients <= 200 and 0 < args.duration <= 300 and args.max_requests >= 1):
+        raise UserError("--clients must be 1..200, --duration 0..300 s, --max-requests >= 1")
+    if not 0 < args.rate <= 200:
+        raise UserError("--rate must be 0..200 requests/s")
+    questions = _read_questions(args.questions) if args.questions else None
+    out = Path(args.out) if args.out else None
+    result = bench_api(out, args.url, args.clients, args.duration, args.max_requests, questions, args.rate)
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.web.loadtest", description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=Path("data/build/bench-api.json"), help="result JSON")
     add_arguments(parser)
     args = parser.parse_args(argv)
     try:
-        if not (1 <= args.clients <= 200 and 0 < args.duration <= 300 and args.max_requests >= 1):
-            raise UserError("--clients must be 1..200, --duration 0..300 s, --max-requests >= 1")
-        if not 0 < args.rate <= 200:
-            raise UserError("--rate must be 0..200 requests/s")
-        questions = _read_questions(args.questions) if args.questions else None
-        result = bench_api(
-            args.out, args.url, args.clients, args.duration, args.max_requests, questions, args.rate
-        )
+        return run_from_args(args)
     except UserError as exc:
         print(f"nia-qa: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    print(json.dumps(result, ensure_ascii=False))
-    return 0
 
 
 if __name__ == "__main__":
