@@ -89,5 +89,5 @@ def build_pipeline(settings: Settings | None = None, progress: Progress | None =
 
     settings = settings or Settings()
     ingest = ensure_ingest(settings.corpus_path, settings.ingest_dir, progress=progress)
-    retriever = load_or_build(settings, progress=progress is not None)
+    retriever = load_or_build(settings, progress=progress is not None, ingest=ingest)
     return Pipeline(settings, ingest, retriever)

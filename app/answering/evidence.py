@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from app.answering.question import QuestionAnalysis, years_in
+from app.answering.question import REPORT_YEAR, QuestionAnalysis, years_in
 from app.answering.sentences import split_sentences
 from ingest.records import Section
 
@@ -29,7 +29,10 @@ _DATE = re.compile(
     r"\b(?:19|20)\d{2}\b",
     re.I,
 )
+_MONEY_AMOUNT = re.compile(r"\d\s*(?:元|萬|億)|NT\$\s*\d|\d\s*(?:dollars|NTD)", re.I)
 _MONEY = re.compile(r"元|NT\$|NTD|dollars?|萬|億", re.I)
+# "多少錢", "幾座", "多少人" ask for the answer; they are not topic words.
+_ASKING = re.compile(r"^(?:多少|幾)")
 _QUESTION_WORDS = frozenset(
     "多少 幾 什麼 哪些 哪個 哪一 哪 是否 有沒有 為何 如何 何時 請問 嗎 呢 的 了 是 有 在 和 與 及 "
     "how many much what which who when where why does do did is are was were the a an of in on to for "
@@ -62,7 +65,9 @@ class EvidenceScorer:
         self._df = df
 
     def terms(self, text: str) -> list[str]:
-        return [t for t in self._tokenize(text) if t.strip() and t not in _QUESTION_WORDS]
+        return [
+            t for t in self._tokenize(text) if t.strip() and t not in _QUESTION_WORDS and not _ASKING.match(t)
+        ]
 
     def idf(self, term: str) -> float:
         return math.log(1 + (self._n - self._df.get(term, 0) + 0.5) / (self._df.get(term, 0) + 0.5))
@@ -77,13 +82,17 @@ class EvidenceScorer:
         self, q: QuestionAnalysis, weights: dict[str, float], section: Section, rank: int
     ) -> list[Candidate]:
         total = sum(weights.values()) or 1.0
+        # Terms of the section's headings belong to every sentence under them: "112 年度核定補助
+        # 421 萬 8,817 元" answers a question about the plan its heading names.
         heading_terms = set(self.terms(" ".join(section.path[-2:])))
         out: list[Candidate] = []
         for i, sent in enumerate(split_sentences(section.text, section.lang)):
             s_terms = set(self.terms(sent))
-            mass = sum(w for t, w in weights.items() if t in s_terms)
-            mass += 0.5 * sum(w for t, w in weights.items() if t in heading_terms and t not in s_terms)
-            coverage = mass / total
+            in_sentence = sum(w for t, w in weights.items() if t in s_terms)
+            in_heading = sum(w for t, w in weights.items() if t in heading_terms and t not in s_terms)
+            coverage = (in_sentence + in_heading) / total
+            # Prefer the sentence that itself carries the question's specific terms.
+            coverage = 0.75 * coverage + 0.25 * in_sentence / total
             score = coverage * _type_fit(q, sent) + _year_fit(q, sent) + 0.08 / (1 + rank)
             out.append(Candidate(section, sent, score, coverage, i, rank))
         return out
@@ -96,6 +105,8 @@ def _type_fit(q: QuestionAnalysis, sentence: str) -> float:
         if not has_num:
             return 0.55
         fit = 1.0
+        if kind == "amount" and not _MONEY_AMOUNT.search(sentence):
+            fit -= 0.2
         if q.unit and re.search(r"\d\s*" + re.escape(q.unit[:2]), sentence, re.I):
             fit += 0.15
         if kind == "percent" and _PERCENT.search(sentence):
@@ -109,6 +120,8 @@ def _type_fit(q: QuestionAnalysis, sentence: str) -> float:
 
 
 def _year_fit(q: QuestionAnalysis, sentence: str) -> float:
+    mentioned = years_in(sentence)
     if not q.years:
-        return 0.0
-    return 0.06 if q.years & years_in(sentence) else 0.0
+        # A question without a year asks about the report year, not plans for the next one.
+        return -0.08 if mentioned and REPORT_YEAR not in mentioned and max(mentioned) > REPORT_YEAR else 0.0
+    return 0.06 if q.years & mentioned else 0.0

@@ -15,7 +15,7 @@ from app.answering.evidence import Candidate, EvidenceScorer
 from app.answering.offices import CONTACT_TYPES, answer_office, find_office
 from app.answering.question import QuestionAnalysis, years_in
 from app.answering.sentences import split_sentences
-from app.answering.tables import answer_cell, find_cell
+from app.answering.tables import answer_cell, build_glossary, find_cell
 from app.records import Citation
 from index.normalize import number_forms
 from index.records import Hit
@@ -52,6 +52,7 @@ class ReportView:
         self.tables = tables
         self.offices = offices
         self.table_by_section = {t.section_id: t for t in tables}
+        self.glossary = build_glossary(tables)
         # Chunks carry both languages' paths (appendix sections have no twin Section).
         self._paths = {c.section_id: (c.path_zh, c.path_en) for c in chunks}
 
@@ -92,33 +93,33 @@ class ExtractiveAnswerer:
                 text = answer_office(q, match)
                 cit = self._appendix_citation(match.office.section_id, text, sec)
                 return Draft(text, False, (cit,), reason="office")
-        table_draft = self._table_answer(q, hits)
-        if table_draft:
-            return table_draft
-        return self._narrative_answer(q, hits)
+        table, strength = self._table_answer(q, hits)
+        if table is not None and strength >= 2:
+            return table
+        narrative = self._narrative_answer(q, hits)
+        if table is not None and (narrative.abstained or strength >= 1):
+            return table
+        return narrative
 
     # -- resolvers ----------------------------------------------------------------
-    def _table_answer(self, q: QuestionAnalysis, hits: list[Hit]) -> Draft | None:
+    def _table_answer(self, q: QuestionAnalysis, hits: list[Hit]) -> tuple[Draft | None, int]:
+        """A table-cell answer and how sure it is: +1 each for a named row, a named column, a table top hit."""
         prior: dict[str, float] = {}
         for hit in hits:
             table = self.view.table_by_section.get(hit.chunk.section_id)
             if table and table.table_id not in prior:
                 prior[table.table_id] = 1.0 / (1 + 0.5 * (hit.rank - 1))
-        if not prior:
-            return None
-        top = hits[0].chunk.section_id if hits else ""
-        top_is_table = top in self.view.table_by_section
-        if not (top_is_table or q.months):
-            return None
-        match = find_cell(q, self.view.tables, prior)
+        match = find_cell(q, self.view.tables, prior, self.view.glossary)
         if match is None or match.score < 1.0:
-            return None
+            return None, 0
         if q.other_years and not (q.other_years & years_in(match.table.title_zh + match.table.title_en)):
-            return None
+            return None, 0
+        top_is_table = bool(hits) and hits[0].chunk.section_id in self.view.table_by_section
+        strength = int(match.row_named) + int(match.column_named) + int(top_is_table)
         text = answer_cell(q, match)
         sec = self.view.sections.get(match.table.section_id)
         cit = self._appendix_citation(match.table.section_id, text, sec)
-        return Draft(text, False, (cit,), reason="table")
+        return Draft(text, False, (cit,), reason="table"), strength
 
     def _appendix_citation(self, section_id: str, quote: str, sec: Section | None) -> Citation:
         if sec is None:
@@ -134,8 +135,8 @@ class ExtractiveAnswerer:
         rank = 0
         for hit in hits:
             sid = hit.chunk.section_id
-            if sid in seen or sid not in self.view.sections:
-                continue
+            if sid in seen or sid not in self.view.sections or sid in self.view.table_by_section:
+                continue  # table sections hold only a title; tables are answered cell by cell
             seen.add(sid)
             sec = self.view.sections[sid]
             candidates += self.scorer.score_section(q, weights, sec, rank)

@@ -1,22 +1,82 @@
 """Table-cell resolver: answer statistics questions from the structured appendix tables.
 
-A cell is chosen by row label (month, city, ... named in the question; the total
-row otherwise) and column header (best word/bigram overlap with the question; the
-total column otherwise). Split tables arrive re-joined, so cells from the
-unlabeled second half carry their row label.
+A cell is chosen by row label (a month, city, ... named in the question; the
+total row otherwise) and column header (the header parts the question names;
+total columns when it names none or asks for a total). Split tables arrive
+re-joined, so cells from the unlabeled second half carry their row label.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
-from app.answering.matching import fold, overlap
+from app.answering.matching import fold
 from app.answering.question import QuestionAnalysis
 from ingest.records import Table, TableRow
 
-_TOTAL = re.compile(r"總計|合計|total", re.I)
+_TOTAL = re.compile(r"總計|合計|^計$|total|sub-total", re.I)
+_TOTAL_CUE = re.compile(
+    r"總|合計|共|全國|全年|整年|total|overall|altogether|in all|all\b|whole year|entire", re.I
+)
+_RATE = re.compile(r"比率|rate|%", re.I)
 _MONTH_LABEL = re.compile(r"^\s*(1[0-2]|[1-9])\s*月")
+_EN_STOP = frozenset(
+    "the a an of in on at for to and or by with from is are was were what which who how many much does do did "
+    "there their its it this that 2023 year number total people persons mainland chinese taiwan nia's nia".split()
+)
+# Report vocabulary a question may phrase differently (general, not per question).
+_EN_SYNONYMS = {
+    "registered": "applicants",
+    "register": "applicants",
+    "registrations": "applicants",
+    "registration": "applicants",
+    "applications": "applicants",
+    "application": "applicants",
+    "applied": "applicants",
+    "used": "users",
+    "use": "users",
+    "approved": "approval",
+    "approvals": "approval",
+    "entered": "entries",
+    "entry": "entries",
+    "arrivals": "entries",
+    "exit": "exits",
+    "left": "exits",
+    "departures": "exits",
+    "men": "male",
+    "males": "male",
+    "women": "female",
+    "females": "female",
+    "refused": "refused",
+    "rejected": "refused",
+    "engineers": "engineer",
+    "teachers": "teacher",
+    "traders": "trader",
+    "missionaries": "missionary",
+    "technicians": "technician",
+    "vietnamese": "vietnam",
+    "indonesian": "indonesia",
+    "thai": "thailand",
+    "filipino": "philippines",
+    "filipinos": "philippines",
+    "philippine": "philippines",
+    "cambodian": "cambodia",
+    "japanese": "japan",
+    "korean": "korea",
+    "airports": "airport",
+    "ports": "port",
+    "seaport": "port",
+    "harbour": "harbor",
+}
+# Expansions applied to the question before matching headers.
+_EN_PHRASES = [
+    (re.compile(r"\bterminal\s*(\d)\b", re.I), r"t\1"),
+    (re.compile(r"\bnia\b", re.I), "national immigration agency"),
+    (re.compile(r"\bsea\s*port\b", re.I), "port"),
+]
+_ZH_PHRASES = [(re.compile("第一航廈"), "T1"), (re.compile("第二航廈"), "T2")]
 
 
 @dataclass(frozen=True)
@@ -26,87 +86,200 @@ class CellMatch:
     column: str
     value: str
     score: float
+    row_named: bool
+    column_named: bool
 
 
-def _row_score(q: QuestionAnalysis, row: TableRow, folded_q: str) -> float:
-    m = _MONTH_LABEL.match(row.label_zh)
-    if m and q.months:
-        return 2.0 if int(m.group(1)) in q.months else -1.0
+def _words(text: str) -> set[str]:
+    text = unicodedata.normalize("NFKC", text).lower()
+    for pattern, repl in _EN_PHRASES:
+        text = pattern.sub(repl, text)
+    words = re.findall(r"[a-z0-9]+", text.replace("-", " "))
+    out = set()
+    for w in words:
+        if w in _EN_STOP:
+            continue
+        w = _EN_SYNONYMS.get(w, w)
+        out.add(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w)
+    return out
+
+
+def _zh_part(part: str) -> str:
+    """Chinese characters of a header part, without notes in parentheses ("高雄港 (自112.9.1起)" -> "高雄港")."""
+    part = re.sub(r"[(（][^)）]*[)）]", "", part)
+    return "".join(re.findall(r"[\u3400-\u9fff]", part))
+
+
+def _part_score(part: str, q_fold: str, q_words: set[str], glossary: dict[str, set[str]]) -> float:
+    """How strongly the question names one header part such as '桃園機場 Taoyuan Airport'.
+
+    Whole Chinese terms (or their last >= 3 characters: "移民署" names "內政部移民署") count
+    fully; English parts count when at least half their words are in the question. A
+    Chinese-only part borrows English words from the report's own bilingual labels.
+    """
+    zh = fold(_zh_part(part))
+    en = _words(re.sub(r"[\u3400-\u9fff]", " ", part))
+    if zh and not en:
+        en = glossary.get(zh, set())
     best = 0.0
-    for label in (row.label_zh, row.label_en):
-        f = fold(label)
-        if f and f in folded_q:
-            best = max(best, 1.0 + len(f) / 100)
+    if zh and zh in q_fold:
+        best = 1.0 + min(len(zh), 8) / 20
+    elif len(zh) >= 4:
+        for k in range(len(zh) - 1, 2, -1):
+            if zh[-k:] in q_fold:
+                best = 0.6 + 0.4 * k / len(zh)
+                break
+        grams = {zh[i : i + 2] for i in range(len(zh) - 1)}
+        share = len([g for g in grams if g in q_fold]) / len(grams)
+        if share >= 0.6:
+            best = max(best, 0.8 * share)
+    if en:
+        hit = len(en & q_words) / len(en)
+        if hit >= 0.5:
+            best = max(best, hit * (1.0 + min(len(en), 4) / 20))
     return best
 
 
-def _column_score(q: QuestionAnalysis, column: str) -> float:
-    score = overlap(q.search_text, column)
-    if _TOTAL.search(column):
-        score += 0.01  # tie-break toward totals when the question names no column
-    return score
+def _column_score(
+    column: str, q_fold: str, q_words: set[str], lang: str, wants_total: bool
+) -> tuple[float, bool]:
+    score = 0.0
+    named = False
+    for part in column.split(" / "):
+        if _TOTAL.search(part):
+            score += 0.4 if wants_total else 0.1
+            continue
+        s = _part_score(part, q_fold, q_words, lang)
+        named |= s >= 0.5
+        score += s
+    return score, named
 
 
-def _numeric(value: str) -> bool:
-    return bool(re.search(r"\d", value))
+def _row_score(q: QuestionAnalysis, row: TableRow, q_fold: str, q_words: set[str]) -> float:
+    m = _MONTH_LABEL.match(row.label_zh)
+    if m:
+        if not q.months:
+            return 0.0
+        return 2.0 if int(m.group(1)) in q.months else -1.0
+    best = 0.0
+    zh = fold(row.label_zh)
+    if zh and zh in q_fold:
+        best = 1.0 + len(zh) / 100
+    en = _words(row.label_en)
+    if en and en <= q_words:
+        best = max(best, 1.0 + len(en) / 100)
+    return best
 
 
-def find_cell(q: QuestionAnalysis, tables: list[Table], table_prior: dict[str, float]) -> CellMatch | None:
+def build_glossary(tables: list[Table]) -> dict[str, set[str]]:
+    """Chinese label -> English words, from every bilingual header part and row label in the tables."""
+    glossary: dict[str, set[str]] = {}
+    for t in tables:
+        parts = [p for c in t.columns for p in c.split(" / ")] + [
+            f"{r.label_zh} {r.label_en}" for r in t.rows
+        ]
+        for part in parts:
+            zh = fold(_zh_part(part))
+            en = _words(re.sub(r"[\u3400-\u9fff]", " ", part))
+            if zh and en:
+                glossary.setdefault(zh, set()).update(en)
+    return glossary
+
+
+def _title_score(title: str, q_words: set[str], q_fold: str, lang: str) -> float:
+    """Share of the title's distinctive units the question mentions, or of the question's words in the title."""
+    if lang == "zh":
+        zh = fold(_zh_part(title))
+        grams = {zh[i : i + 2] for i in range(len(zh) - 1)}
+        return len([g for g in grams if g in q_fold]) / max(len(grams), 1) * 1.5
+    words = _words(title)
+    if not words or not q_words:
+        return 0.0
+    shared = len(words & q_words)
+    return max(shared / len(words), shared / len(q_words))
+
+
+def find_cell(
+    q: QuestionAnalysis,
+    tables: list[Table],
+    table_prior: dict[str, float],
+    glossary: dict[str, set[str]] | None = None,
+) -> CellMatch | None:
     """Best (table, row, column) for the question. ``table_prior`` favours tables retrieval ranked high."""
-    folded_q = fold(q.search_text)
+    text = q.search_text
+    for pattern, repl in _ZH_PHRASES:
+        text = pattern.sub(repl, text)
+    q_fold = fold(text)
+    q_words = _words(text)
+    glossary = glossary or {}
+    wants_total = bool(_TOTAL_CUE.search(text))
     best: CellMatch | None = None
     for table in tables:
-        title_score = overlap(q.search_text, f"{table.title_zh} {table.title_en}")
+        title = table.title_zh if q.lang == "zh" else table.title_en
+        title_score = _title_score(title, q_words, q_fold, q.lang)
         prior = table_prior.get(table.table_id, 0.0)
         if prior == 0.0 and title_score < 0.3:
             continue
-        rows = list(table.rows)
-        scored_rows = [(r, _row_score(q, r, folded_q)) for r in rows]
-        named = [(r, s) for r, s in scored_rows if s > 0]
-        if named:
-            row, row_score = max(named, key=lambda rs: rs[1])
+        scored_rows = [(r, _row_score(q, r, q_fold, q_words)) for r in table.rows]
+        named_rows = [(r, s) for r, s in scored_rows if s > 0]
+        if named_rows:
+            row, row_score = max(named_rows, key=lambda rs: rs[1])
         else:
-            totals = [r for r in rows if _TOTAL.search(f"{r.label_zh} {r.label_en}")]
+            totals = [r for r in table.rows if _TOTAL.search(f"{r.label_zh} {r.label_en}")]
             if not totals:
                 continue
-            row, row_score = totals[-1], 0.2
-        cols = [(i, c, _column_score(q, c)) for i, c in enumerate(table.columns) if i < len(row.cells)]
-        cols = [(i, c, s) for i, c, s in cols if _numeric(row.cells[i])]
+            row, row_score = totals[-1], 0.0
+        cols = []
+        for i, column in enumerate(table.columns):
+            if i >= len(row.cells) or not re.search(r"\d", row.cells[i]):
+                continue
+            s, named = _column_score(column, q_fold, q_words, glossary, wants_total)
+            if q.answer_type == "percent":
+                s += 0.5 if _RATE.search(column) else -0.3
+            cols.append((s, -i, i, column, named))
         if not cols:
             continue
-        i, column, col_score = max(cols, key=lambda t: t[2])
-        score = title_score + prior + 0.5 * row_score + col_score
+        col_score, _, i, column, col_named = max(cols)
+        # A month row only counts when the table is about the question at all.
+        row_weight = 0.5 if title_score + prior >= 0.5 else 0.1
+        score = title_score + prior + row_weight * row_score + col_score
         if best is None or score > best.score:
-            best = CellMatch(table, row, column, row.cells[i], score)
+            best = CellMatch(table, row, column, row.cells[i], score, row_score > 0, col_named)
     return best
 
 
 def _split_bilingual(header: str) -> tuple[str, str]:
-    """'總計 Total / 註冊 Applicants' -> ('總計 / 註冊', 'Total / Applicants')."""
+    """'總計 Total / 註冊 Applicants' -> ('總計 註冊', 'Total / Applicants')."""
     zh_parts, en_parts = [], []
-    for part in header.split("/"):
-        part = part.strip()
-        m = re.match(r"^([^A-Za-z]*?)\s*([A-Za-z].*)?$", part)
-        zh, en = (m.group(1) or "").strip(), (m.group(2) or "").strip()
+    for part in header.split(" / "):
+        zh = "".join(re.findall(r"[\u3400-\u9fff（）()、]+", part)).strip()
+        en = re.sub(r"[\u3400-\u9fff（）、]+", " ", part).strip()
         if zh:
             zh_parts.append(zh)
         if en:
-            en_parts.append(en)
+            en_parts.append(re.sub(r"\s+", " ", en))
     return " ".join(zh_parts) or header, " / ".join(en_parts) or header
 
 
+def _unit(table: Table, column: str, lang: str) -> str:
+    if _RATE.search(column):
+        return "%"
+    raw = table.unit_zh if lang == "zh" else table.unit_en
+    raw = re.sub(r"^(單位|unit)\s*[:：]\s*", "", raw.strip(), flags=re.I)
+    first = re.split(r"[、，,；;/]", raw)[0].strip()
+    return first if lang == "zh" else first.lower()
+
+
 def answer_cell(q: QuestionAnalysis, match: CellMatch) -> str:
+    """'依「表名」，8月的高雄港為 37,958 人次。' / 'According to “title”, ... Aug: 37,958 passengers.'"""
     t = match.table
     col_zh, col_en = _split_bilingual(match.column)
+    unit = _unit(t, match.column, q.lang)
+    value = match.value
     if q.lang == "zh":
-        unit = re.sub(r"^單位[:：]\s*", "", t.unit_zh).strip()
         row = match.row.label_zh or match.row.label_en
-        return (
-            f"依「{t.title_zh}」，{row}的{col_zh}為 {match.value}（單位：{unit}）。"
-            if unit
-            else (f"依「{t.title_zh}」，{row}的{col_zh}為 {match.value}。")
-        )
-    unit = re.sub(r"^Unit\s*[:：]\s*", "", t.unit_en, flags=re.I).strip()
+        sep = "" if unit == "%" else " "
+        return f"依「{t.title_zh}」，{row}的{col_zh}為 {value}{sep}{unit}。"
     row = match.row.label_en or match.row.label_zh
-    tail = f" ({unit})" if unit else ""
-    return f"According to “{t.title_en}”, {col_en} for {row}: {match.value}{tail}."
+    sep = "" if unit == "%" else " "
+    return f"According to “{t.title_en}”, {col_en} for {row}: {value}{sep}{unit}."
