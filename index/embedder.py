@@ -17,6 +17,8 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,6 +64,7 @@ class Embedder:
         self._folder: Path | None = None
         self._prompts: dict[str, str] = {"query": "", "passage": ""}
         self.load_seconds: float | None = None
+        self._lock = threading.Lock()  # the web server may warm up from several threads
 
     # ------------------------------------------------------------------ loading
     def resolve(self) -> str:
@@ -88,7 +91,16 @@ class Embedder:
         """Load the model (idempotent). Raises ``UserError`` if it cannot be found or loaded."""
         if self._model is not None:
             return
+        with self._lock:
+            if self._model is None:
+                self._load()
+
+    def _load(self) -> None:
         t0 = time.perf_counter()
+        # OpenMP threads that spin while waiting make torch 10-50x slower when the 2 cores are
+        # shared (server + tests + build); sleeping waiters cost ~nothing on an idle machine.
+        # Only effective if torch is not imported yet; a user's own setting wins.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         target = self.resolve()
         try:
             from sentence_transformers import SentenceTransformer

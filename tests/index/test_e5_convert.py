@@ -198,6 +198,10 @@ def test_manifest_records_source_and_every_file(embedder) -> None:
     assert (bert["vocab_size"], bert["max_position_embeddings"], bert["hidden_act"]) == (250037, 512, "gelu")
 
 
+def _listing(models_dir: Path) -> list[str]:
+    return sorted(p.name for p in models_dir.iterdir() if not p.name.endswith(".lock"))
+
+
 class _Cache:
     def __init__(self, root: Path) -> None:
         self.models_dir = root / "models"
@@ -227,7 +231,7 @@ def test_damaged_folder_is_reconverted(embedder, tmp_path: Path, damage, caplog)
     converted = [r.getMessage() for r in caplog.records if "converted" in r.getMessage()]
     assert converted and converted[0].endswith(" s")  # conversion time is logged
     # nothing half-written is left next to the folder
-    assert sorted(p.name for p in cache.models_dir.iterdir()) == [FOLDER_NAME]
+    assert _listing(cache.models_dir) == [FOLDER_NAME]
 
 
 @pytest.mark.integration
@@ -237,6 +241,7 @@ def test_failed_conversion_leaves_no_folder(tmp_path: Path, monkeypatch: pytest.
 
     monkeypatch.setattr(e5_convert, "_write_st_modules", boom)
     cache = _Cache(tmp_path)
+    (cache.models_dir / f".{FOLDER_NAME}.tmp-killed").mkdir(parents=True)  # an earlier crash
     with pytest.raises(UserError, match="disk full"):
         ensure_model(cache)
-    assert list(cache.models_dir.iterdir()) == []
+    assert _listing(cache.models_dir) == []
