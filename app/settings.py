@@ -37,12 +37,16 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(32, ge=1, description="Texts per encoding batch.")
     top_k: int = Field(8, ge=1, le=100, description="Chunks handed from retrieval to the answerer.")
-    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    rrf_k: int = Field(
+        10,
+        ge=1,
+        description="Reciprocal-rank-fusion constant (10 beat the textbook 60 on the dev set: recall@4 .965 vs .952).",
+    )
     retrieval_candidates: int = Field(
         40, ge=1, le=1000, description="Dense and BM25 candidates each fed into rank fusion."
     )
     sibling_weight: float = Field(
-        0.9,
+        0.5,
         ge=0.0,
         le=1.0,
         description="Share of a hit's fused score lent to the best chunk of its other-language twin section.",

@@ -62,9 +62,9 @@ class HybridRetriever:
         sparse: SparseIndex,
         tokenizer: Tokenizer,
         *,
-        rrf_k: int = 60,
+        rrf_k: int = 10,
         candidates: int = 40,
-        sibling_weight: float = 0.9,
+        sibling_weight: float = 0.5,
     ) -> None:
         if not (len(chunks) == len(dense) == sparse.n_docs):
             raise ValueError(

@@ -196,7 +196,7 @@ def build_retriever(
         tokenizer,
         rrf_k=settings.rrf_k,
         candidates=getattr(settings, "retrieval_candidates", 40),
-        sibling_weight=getattr(settings, "sibling_weight", 0.9),
+        sibling_weight=getattr(settings, "sibling_weight", 0.5),
     )
     return retriever, {"sparse_s": round(t_sparse, 3), "dense_s": round(t_dense, 3)}
 
@@ -271,7 +271,7 @@ def load_retriever(index_dir: Path, ingest: Any, embedder: Any, settings: Any) -
         tokenizer,
         rrf_k=settings.rrf_k,
         candidates=getattr(settings, "retrieval_candidates", 40),
-        sibling_weight=getattr(settings, "sibling_weight", 0.9),
+        sibling_weight=getattr(settings, "sibling_weight", 0.5),
     )
 
 

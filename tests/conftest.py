@@ -52,14 +52,18 @@ def pipeline():  # -> app.pipeline.Pipeline
 
 
 @pytest.fixture(scope="session")
-def retriever(
-    tmp_path_factory: pytest.TempPathFactory, ingest_result, embedder
-):  # -> index.hybrid.HybridRetriever
-    """The real hybrid index (e5 + FAISS + jieba BM25) over the real report, built ONCE per session in a tmp dir."""
+def retriever_settings(tmp_path_factory: pytest.TempPathFactory):  # -> app.settings.Settings
+    """Settings whose build dir holds the session ``retriever``'s index (``<build_dir>/index``)."""
     from app.settings import Settings
+
+    return Settings().with_overrides(build_dir=tmp_path_factory.mktemp("index-build"))
+
+
+@pytest.fixture(scope="session")
+def retriever(retriever_settings, ingest_result, embedder):  # -> index.hybrid.HybridRetriever
+    """The real hybrid index (e5 + FAISS + jieba BM25) over the real report, built ONCE per session in a tmp dir."""
     from index.store import load_or_build
 
-    settings = Settings().with_overrides(build_dir=tmp_path_factory.mktemp("index-build"))
-    r = load_or_build(settings, progress=False, ingest=ingest_result, embedder=embedder)
+    r = load_or_build(retriever_settings, progress=False, ingest=ingest_result, embedder=embedder)
     r.warm_up()
     return r

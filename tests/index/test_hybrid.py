@@ -27,7 +27,7 @@ def test_fused_hits_are_ranked_and_tagged(fake_retriever):
 
 
 @pytest.mark.unit
-def test_sibling_expansion_brings_english_only_fact_to_chinese_question(fake_retriever):
+def test_sibling_expansion_brings_english_only_fact_to_chinese_question(fake_retriever, index_settings):
     q = "自動查驗通關系統註冊"
     only_en = "42 interpreters"
     assert not any(only_en in h.chunk.text for h in fake_retriever.dense_search(q, 6) if h.score > 0.3)
@@ -36,7 +36,7 @@ def test_sibling_expansion_brings_english_only_fact_to_chinese_question(fake_ret
     assert hits[0].chunk.section_id == "zh/2/1"
     sib = next(h for h in hits if h.chunk.section_id == "en/2/1")
     assert only_en in sib.chunk.text and "sibling" in sib.retrievers
-    assert sib.score == pytest.approx(0.9 * hits[0].score, rel=1e-6) or "dense" in sib.retrievers
+    assert sib.score == pytest.approx(index_settings.sibling_weight * hits[0].score, rel=1e-6)
 
 
 @pytest.mark.unit
