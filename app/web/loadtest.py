@@ -21,6 +21,7 @@ import math
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -162,9 +163,8 @@ async def run_loadtest(
         load_before = os.getloadavg()[0]
         cpu0 = time.process_time()
         sat = await saturate(client, questions, clients, duration_s, max_requests)
-        # CPU this process spent per answered request; it includes the server only when the server runs
-        # in this process (no --url), and always includes the load generator's own share.
-        sat["process_cpu_ms_per_request"] = round((time.process_time() - cpu0) * 1000 / max(1, sat["ok"]), 1)
+        # The load generator's own CPU per answered request (the server runs in another process).
+        sat["client_cpu_ms_per_request"] = round((time.process_time() - cpu0) * 1000 / max(1, sat["ok"]), 1)
         steady = await fixed_rate(client, questions, rate, duration_s)
     return {
         "endpoint": "POST /api/ask",
@@ -195,6 +195,29 @@ def _read_questions(path: str) -> list[str]:
     return out
 
 
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout_s: float) -> None:
+    """Wait until ``/healthz`` says ready (the first run may build the index); fail if the server dies."""
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            err = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+            raise UserError(f"the server exited: {err[-1] if err else proc.returncode}", exit_code=1)
+        try:
+            r = httpx.get(url + "healthz", timeout=2)
+            if r.status_code == 200:
+                return
+            if r.json().get("status") == "error":
+                raise UserError(
+                    f"the server could not load the pipeline: {r.json().get('error')}", exit_code=1
+                )
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise UserError(f"the server was not ready within {timeout_s:.0f} s", exit_code=1)
+
+
 def bench_api(
     out: Path | None,
     url: str | None = None,
@@ -207,31 +230,50 @@ def bench_api(
     goal_p95_ms: float = 250.0,
 ) -> dict[str, Any]:
     """Run the load test (against ``url``, or a server this starts with the real pipeline) and write JSON."""
-    server = None
+    proc = None
     settings_info: dict[str, Any] = {}
+    tmp = None
     if url is None:
-        from app.pipeline import build_pipeline
+        # The server runs in its own process (`nia-qa serve`), as in production: a load generator
+        # sharing the server's interpreter (and GIL) measured half the real throughput.
+        import tempfile
+
         from app.settings import Settings
-        from app.web.run import start_background, tune_threads
-        from app.web.server import create_app
+        from app.web.run import free_port
 
         settings = Settings()
-        tune_threads(settings)
-        pipeline = build_pipeline(settings)
-        app = create_app(lambda _s: pipeline, settings, with_chat=False)
-        server = start_background(app)
-        app.state.service.wait_ready(60)
-        url = server.url
+        tmp = tempfile.TemporaryDirectory(prefix="nia-qa-loadtest-")
+        port = free_port()
+        env = {**os.environ, "NIA_QA_FEEDBACK_DB": str(Path(tmp.name) / "feedback.sqlite3")}
+        log = Path(tmp.name) / "server.log"  # a file, not a pipe: a full pipe would stall the server
+        with log.open("w") as log_fh:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=log_fh,
+            )
+        url = f"http://127.0.0.1:{port}/"
         settings_info = {
+            "server": "nia-qa serve (separate process)",
             "answerer": settings.answerer,
             "ask_workers": settings.ask_workers,
             "torch_threads": settings.serve_torch_threads,
         }
     try:
+        if proc is not None:
+            _wait_healthy(url, proc, Path(tmp.name) / "server.log", timeout_s=900)
         result = asyncio.run(run_loadtest(url, questions, clients, duration_s, max_requests, rate))
     finally:
-        if server is not None:
-            server.stop()
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+        if tmp is not None:
+            tmp.cleanup()
     result.update(settings_info)
     p95 = result["fixed_rate"].get("latency_ms", {}).get("p95", float("inf"))
     result["goal"] = {"min_rps": goal_rps, "max_p95_ms_at_rate": goal_p95_ms}
