@@ -86,16 +86,55 @@ class EvidenceScorer:
         # 421 萬 8,817 元" answers a question about the plan its heading names.
         heading_terms = set(self.terms(" ".join(section.path[-2:])))
         out: list[Candidate] = []
-        for i, sent in enumerate(split_sentences(section.text, section.lang)):
-            s_terms = set(self.terms(sent))
-            in_sentence = sum(w for t, w in weights.items() if t in s_terms)
-            in_heading = sum(w for t, w in weights.items() if t in heading_terms and t not in s_terms)
-            coverage = (in_sentence + in_heading) / total
-            # Prefer the sentence that itself carries the question's specific terms.
-            coverage = 0.75 * coverage + 0.25 * in_sentence / total
-            score = coverage * _type_fit(q, sent) + _year_fit(q, sent) + 0.08 / (1 + rank)
-            out.append(Candidate(section, sent, score, coverage, i, rank))
+        sentences = split_sentences(section.text, section.lang)
+        terms = [set(self.terms(s)) for s in sentences]
+        joiner = "" if section.lang == "zh" else " "
+        # Windows of one sentence, or two when the first introduces what the second quantifies
+        # ("...推動築夢計畫。" + "112 年協助 30 組共 88 人完成夢想。").
+        for i in range(len(sentences)):
+            for width in (1, 2):
+                if i + width > len(sentences):
+                    continue
+                text = joiner.join(sentences[i : i + width])
+                if width == 2 and len(text) > MAX_WINDOW_CHARS:
+                    continue
+                s_terms = set().union(*terms[i : i + width])
+                in_sentence = sum(w for t, w in weights.items() if t in s_terms)
+                in_heading = sum(w for t, w in weights.items() if t in heading_terms and t not in s_terms)
+                coverage = (in_sentence + in_heading) / total
+                # Prefer the sentence that itself carries the question's specific terms.
+                coverage = 0.75 * coverage + 0.25 * in_sentence / total
+                fit = _type_fit(q, text) * (1.0 if satisfies(q, text) else 0.35)
+                score = coverage * fit + _year_fit(q, text) + 0.08 / (1 + rank)
+                if width == 2:
+                    score *= 0.93
+                out.append(Candidate(section, text, score, coverage, i, rank))
         return out
+
+
+_PHONE = re.compile(r"(?:\+\d{1,3}|\(0\d{1,3}\)|\b0\d{1,3})[\s-]?\d{3,4}[\s-]?\d{3,4}|\b1990\b|\b1922\b")
+_COUNT_WORD = re.compile(
+    r"[一二兩三四五六七八九十百千萬]+\s*[個項件場次人名座家所條年天組類種國位艘架]|\b(?:one|two|three|four|five|six|seven|"
+    r"eight|nine|ten|eleven|twelve|dozen|hundred|thousand)\b",
+    re.I,
+)
+MAX_WINDOW_CHARS = 300
+
+
+def satisfies(q: QuestionAnalysis, text: str) -> bool:
+    """Whether ``text`` can answer the question's type at all (a count needs a number, a phone a number...)."""
+    kind = q.answer_type
+    if kind == "count":
+        return bool(_NUM.search(text) or _COUNT_WORD.search(text))
+    if kind == "amount":
+        return bool(_MONEY_AMOUNT.search(text) or re.search(r"\d[\d,.]*\s*(?:million|billion)", text, re.I))
+    if kind == "percent":
+        return bool(_PERCENT.search(text) or re.search(r"\d\s*成", text))
+    if kind == "date":
+        return bool(_DATE.search(text))
+    if kind in {"phone", "fax"}:
+        return bool(_PHONE.search(text))
+    return True
 
 
 def _type_fit(q: QuestionAnalysis, sentence: str) -> float:

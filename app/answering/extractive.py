@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.answering.evidence import Candidate, EvidenceScorer
+from app.answering.evidence import Candidate, EvidenceScorer, satisfies
 from app.answering.offices import CONTACT_TYPES, answer_office, find_office
 from app.answering.question import QuestionAnalysis, years_in
 from app.answering.sentences import split_sentences
-from app.answering.tables import answer_cell, build_glossary, find_cell
+from app.answering.tables import answer_cell, build_glossary, compatible, find_cell
 from app.records import Citation
 from index.normalize import number_forms
 from index.records import Hit
@@ -93,6 +93,8 @@ class ExtractiveAnswerer:
                 text = answer_office(q, match)
                 cit = self._appendix_citation(match.office.section_id, text, sec)
                 return Draft(text, False, (cit,), reason="office")
+            # Not an NIA office: only a narrative passage that prints such a contact can answer.
+            return self._narrative_answer(q, hits)
         table, strength = self._table_answer(q, hits)
         if table is not None and strength >= 2:
             return table
@@ -110,7 +112,7 @@ class ExtractiveAnswerer:
             if table and table.table_id not in prior:
                 prior[table.table_id] = 1.0 / (1 + 0.5 * (hit.rank - 1))
         match = find_cell(q, self.view.tables, prior, self.view.glossary)
-        if match is None or match.score < 1.0:
+        if match is None or match.score < 1.0 or match.relevance < 0.42 or not compatible(q, match):
             return None, 0
         if q.other_years and not (q.other_years & years_in(match.table.title_zh + match.table.title_en)):
             return None, 0
@@ -146,6 +148,8 @@ class ExtractiveAnswerer:
         if not candidates:
             return self._abstain(q, hits, "no evidence")
         best = max(candidates, key=lambda c: c.score)
+        if not satisfies(q, best.sentence):
+            return self._abstain(q, hits, f"no evidence of the asked kind ({q.answer_type})")
         if best.coverage < self.config.min_coverage or best.score < self.config.min_score:
             return self._abstain(q, hits, f"weak evidence (coverage {best.coverage:.2f})")
         if q.other_years:

@@ -9,6 +9,15 @@ from app.answering.question import QuestionAnalysis
 from ingest.records import Office
 
 CONTACT_TYPES = frozenset({"phone", "fax", "address"})
+_OFFICE_KINDS = [
+    ("收容所", "detention"),
+    ("服務站", "service center"),
+    ("專勤隊", "brigade"),
+    ("事務大隊", "corps"),
+    ("國境事務隊", "border affairs"),
+    ("代表處", "representative"),
+    ("辦事處", "office in"),
+]
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,13 @@ def find_office(q: QuestionAnalysis, offices: list[Office]) -> OfficeMatch | Non
             best = OfficeMatch(office, score)
     if best is None or best.score < 0.75:
         return None
+    # The kind of office asked about must be the kind found: a "detention center" question is not
+    # answered with a service center that shares the place name.
+    for zh_kind, en_kind in _OFFICE_KINDS:
+        asked = zh_kind in q.search_text or en_kind in q.search_text.lower()
+        found = zh_kind in best.office.name_zh or en_kind in best.office.name_en.lower()
+        if asked and not found:
+            return None
     # An English question must share its distinctive words with the English name.
     if q.lang == "en" and best.score < 1.0:
         missing = en_words(q.search_text) & {"brigade", "center", "centre", "corps", "squad", "office"}

@@ -66,7 +66,9 @@ _ANSWER_TYPES_EN: list[tuple[str, tuple[str, ...]]] = [
 ]
 _OPINION = re.compile(
     r"(你認為|你覺得|您認為|應不應該|應該如何|好不好|值得|最好的|評價|預測|預估未來|將來會|未來會|會不會|看法|"
-    r"\bshould\b|\bopinion\b|\bthink\b|\bbelieve\b|\bpredict|\bforecast|\bwill\b.*\b(next|future|2025|2026)|\bbest\b|\bworst\b)",
+    r"明年|還會|會再|是否會|將會|"
+    r"\bshould\b|\bopinion\b|\bthink\b|\bbelieve\b|\bpredict|\bforecast|\bbest\b|\bworst\b|"
+    r"\bwill\b.*\b(?:next|future|again|keep|continue|still|2025|2026)\b|\bnext year\b|\bwill there be\b)",
     re.I,
 )
 _ROC_YEAR = re.compile(r"(?:民國|中華民國)?\s*(1[0-2]\d|[6-9]\d)\s*年(?!代)")

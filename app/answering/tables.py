@@ -88,6 +88,36 @@ class CellMatch:
     score: float
     row_named: bool
     column_named: bool
+    title_score: float = 0.0
+    relevance: float = 0.0  # share of the question's content the table's text mentions
+
+
+_MONEY_UNIT = re.compile(r"元|NT\$|dollar", re.I)
+_CAPITALISED = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]{2,})\b")
+_GENERIC_CAPS = frozenset(
+    "NIA Taiwan Taiwanese China Chinese Mainland Hong Kong Macao Macau Ministry Interior Agency Immigration "
+    "National Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec January February March April June July August "
+    "September October November December Total How What Which Who When Where".split()
+)
+
+
+def compatible(q: QuestionAnalysis, match: CellMatch) -> bool:
+    """Whether the cell can answer the question at all: the asked unit and kind fit the table,
+    and every proper name in the question appears somewhere in the table."""
+    t = match.table
+    unit = f"{t.unit_zh} {t.unit_en}"
+    if q.answer_type == "amount" and not _MONEY_UNIT.search(unit):
+        return False
+    if q.answer_type == "percent" and not _RATE.search(match.column):
+        return False
+    if q.lang == "zh" and q.unit and not (set(q.unit) & set(t.unit_zh)):
+        return False  # "幾艘郵輪" cannot be answered in 人次
+    if q.lang == "en":
+        table_text = " ".join([t.title_en, *t.columns, *(r.label_en for r in t.rows)]).lower()
+        for name in _CAPITALISED.findall(q.search_text):
+            if name not in _GENERIC_CAPS and name.lower() not in table_text:
+                return False  # "Myanmar" spouses: the table has no such column
+    return True
 
 
 def _words(text: str) -> set[str]:
@@ -199,6 +229,23 @@ def _title_score(title: str, q_words: set[str], q_fold: str, lang: str) -> float
     return max(shared / len(words), shared / len(q_words))
 
 
+_ZH_QUESTION_CHARS = re.compile(r"[多少幾是的有了嗎呢何哪什麼請問共計總年月]")
+
+
+def table_relevance(table: Table, q_fold: str, q_words: set[str], lang: str) -> float:
+    """Share of the question's content (zh bigrams / en words) found in the table's title, headers and labels."""
+    text = " ".join([table.title_zh, table.title_en, table.unit_zh, table.unit_en, *table.columns])
+    text += " " + " ".join(f"{r.label_zh} {r.label_en}" for r in table.rows)
+    if lang == "zh":
+        han = "".join(re.findall(r"[\u3400-\u9fff]", _ZH_QUESTION_CHARS.sub(" ", q_fold)))
+        grams = {han[i : i + 2] for i in range(len(han) - 1)}
+        folded = fold(text)
+        return len([g for g in grams if g in folded]) / max(len(grams), 1)
+    words = q_words - {"dec", "december", "jan", "january"}
+    table_words = _words(text)
+    return len(words & table_words) / max(len(words), 1)
+
+
 def find_cell(
     q: QuestionAnalysis,
     tables: list[Table],
@@ -244,7 +291,10 @@ def find_cell(
         row_weight = 0.5 if title_score + prior >= 0.5 else 0.1
         score = title_score + prior + row_weight * row_score + col_score
         if best is None or score > best.score:
-            best = CellMatch(table, row, column, row.cells[i], score, row_score > 0, col_named)
+            relevance = table_relevance(table, q_fold, q_words, q.lang)
+            best = CellMatch(
+                table, row, column, row.cells[i], score, row_score > 0, col_named, title_score, relevance
+            )
     return best
 
 
