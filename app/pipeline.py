@@ -40,7 +40,6 @@ class Pipeline:
         self.scorer = EvidenceScorer(
             tokenize, [s for s in ingest.sections if not s.section_id.startswith("appendix/")]
         )
-        self.extractive = ExtractiveAnswerer(self.view, self.scorer)
         self.places = place_stems(
             [r.label_zh for t in ingest.tables for r in t.rows]
             + [r.label_en for t in ingest.tables for r in t.rows]
@@ -48,6 +47,7 @@ class Pipeline:
             + [o.name_zh for o in ingest.offices]
             + [o.name_en for o in ingest.offices]
         )
+        self.extractive = ExtractiveAnswerer(self.view, self.scorer, places=self.places)
         primary = self.extractive
         if settings.answerer == "llm":
             from app.answering.llm import LLMAnswerer

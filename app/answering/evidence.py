@@ -86,7 +86,8 @@ class EvidenceScorer:
         # 421 萬 8,817 元" answers a question about the plan its heading names.
         heading_terms = set(self.terms(" ".join(section.path[-2:])))
         out: list[Candidate] = []
-        sentences = split_sentences(section.text, section.lang)
+        # Figure and table captions restate the topic but never answer it.
+        sentences = [x for x in split_sentences(section.text, section.lang) if not _CAPTION.match(x)]
         terms = [set(self.terms(s)) for s in sentences]
         joiner = "" if section.lang == "zh" else " "
         # Windows of one sentence, or two when the first introduces what the second quantifies
@@ -119,6 +120,7 @@ _COUNT_WORD = re.compile(
     re.I,
 )
 MAX_WINDOW_CHARS = 300
+_CAPTION = re.compile(r"^\s*(?:圖|表|Figure|Table|Fig\.)\s*\d+\s*[-－–]\s*\d+", re.I)
 
 
 def satisfies(q: QuestionAnalysis, text: str) -> bool:
