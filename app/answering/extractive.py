@@ -22,6 +22,8 @@ from index.records import Hit
 from ingest.records import Chunk, Office, Section, Table
 
 MAX_ANSWER_CHARS = 300
+# Fact questions (not figures) whose answer may differ between the Chinese text and its translation.
+_BILINGUAL_TYPES = frozenset({"name", "other", "yesno", "address"})
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,8 @@ class ExtractiveAnswerer:
         text = _trim(sentence, weights, self.scorer)
         if note:
             text = f"{note}{text}"
+        elif q.answer_type in _BILINGUAL_TYPES:
+            text = self._with_other_language(text, sentence, section)
         cit = self.view.citation(section, sentence)
         citations = [cit]
         if section.section_id != best.section.section_id:
@@ -191,24 +195,59 @@ class ExtractiveAnswerer:
         return names
 
     # -- language ---------------------------------------------------------------------
+    def _twin_sentence(self, sentence: str, section: Section) -> tuple[str, Section, int] | None:
+        """The sentence of the aligned section that translates ``sentence``, with its count of shared numbers.
+
+        Translations keep numbers, acronyms and the order of sentences, so those decide.
+        """
+        twin = self.view.twin(section)
+        if twin is None:
+            return None
+        own = split_sentences(section.text, section.lang)
+        others = split_sentences(twin.text, twin.lang)
+        if not others:
+            return None
+        pos = own.index(sentence) / max(len(own) - 1, 1) if sentence in own else 0.5
+        nums = number_forms(sentence) - {"1", "2", "3"}
+        latin = set(re.findall(r"[A-Za-z][A-Za-z\-]{1,}", sentence))
+        best: tuple[float, int, str] | None = None
+        for j, other in enumerate(others):
+            shared = len(nums & number_forms(other))
+            score = 2.0 * shared + 0.5 * len(latin & set(re.findall(r"[A-Za-z][A-Za-z\-]{1,}", other)))
+            score += 1.0 - abs(pos - j / max(len(others) - 1, 1))
+            if best is None or score > best[0]:
+                best = (score, shared, other)
+        assert best is not None
+        return best[2], twin, best[1]
+
     def _in_asker_language(self, q: QuestionAnalysis, best: Candidate) -> tuple[str, Section, str]:
         """Evidence sentence in the question's language, via the aligned twin when needed."""
         sec = best.section
         if sec.lang == q.lang or sec.section_id.startswith("appendix/"):
             return best.sentence, sec, ""
-        twin = self.view.twin(sec)
         nums = number_forms(best.sentence) - {"1", "2", "3"}
-        if twin is not None:
-            scored = []
-            for sent in split_sentences(twin.text, twin.lang):
-                shared = len(nums & number_forms(sent))
-                scored.append((shared, sent))
-            if scored:
-                shared, sent = max(scored, key=lambda s: s[0])
-                if nums and shared >= max(1, len(nums) // 2):
-                    return sent, twin, ""
+        found = self._twin_sentence(best.sentence, sec)
+        if found is not None:
+            sent, twin, shared = found
+            if nums and shared >= max(1, len(nums) // 2):
+                return sent, twin, ""
         note = "（此資訊見於英文版）" if q.lang == "zh" else "(Stated in the Chinese original only.) "
         return best.sentence, sec, note
+
+    def _with_other_language(self, text: str, sentence: str, section: Section) -> str:
+        """Append the other language's version of the evidence when it fits: translations add or drop
+        details (an acronym, the kind of visa), and staff need both texts anyway."""
+        found = self._twin_sentence(sentence, section)
+        if found is None:
+            return text
+        other = found[0]
+        label = "（英文版：{}）" if section.lang == "zh" else " (Chinese original: {})"
+        room = MAX_ANSWER_CHARS - len(text) - len(label) + 2
+        if room < 40:
+            return text
+        if len(other) > room:
+            other = other[: room - 1] + "…"
+        return text + label.format(other)
 
     def _discrepancy(self, best: Candidate) -> tuple[str, ...]:
         """Numbers in the cited Chinese passage that its English translation states differently."""

@@ -10,6 +10,7 @@ headings and table titles in both languages, never from the eval set.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -36,6 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--answers", type=int, default=N_ANSWERS, help=f"questions for answer_ms (default {N_ANSWERS})"
     )
     p.add_argument("--serve-phase", metavar="BUILD_DIR", help=argparse.SUPPRESS)
+    p.add_argument("--phase", choices=("retrieval", "answer"), default="retrieval", help=argparse.SUPPRESS)
     api = p.add_argument_group("HTTP API load test (--api)")
     api.add_argument(
         "--api", action="store_true", help="load-test POST /api/ask on loopback instead (app.web.loadtest)"
@@ -120,49 +122,76 @@ def _machine() -> dict[str, Any]:
     }
 
 
-def _serve_phase(build_dir: str, n_queries: int, n_answers: int) -> dict[str, Any]:
-    """Child process: load the index built by the parent, time queries and answers."""
+def _serve_phase(build_dir: str, phase: str, n_queries: int, n_answers: int) -> dict[str, Any]:
+    """Child process: load what the parent built and time it (``phase``: retrieval or answer).
+
+    Each phase runs alone so its peak RSS is that of one server process (the
+    answer pipeline loads its own retriever; measuring both in one process would
+    count the model twice).
+    """
+    import psutil
+
     from app.settings import Settings
-    from index.embedder import Embedder
-    from index.store import load_or_build
     from ingest.pipeline import load_ingest
 
     settings = Settings().with_overrides(build_dir=Path(build_dir))
     ingest = load_ingest(settings.ingest_dir)
-    t = time.perf_counter()
-    embedder = Embedder(settings)
-    embedder.warm_up()
-    model_load_s = time.perf_counter() - t
-    t = time.perf_counter()
-    retriever = load_or_build(settings, progress=False, ingest=ingest, embedder=embedder)
-    retriever.warm_up()
-    load_s = time.perf_counter() - t
     queries = bench_queries(ingest, n_queries)
-    for q in queries[:5]:  # warm caches and torch's first-call costs
-        retriever.search(q, 8)
-    k = settings.top_k
-    result: dict[str, Any] = {
-        "load_s": round(load_s, 3),
-        "model_load_s": round(model_load_s, 3),
-        "n_queries": len(queries),
-        "retrieval_ms": {
+    result: dict[str, Any] = {}
+    if phase == "retrieval":
+        from index.embedder import Embedder
+        from index.store import load_or_build
+
+        t = time.perf_counter()
+        embedder = Embedder(settings)
+        embedder.warm_up()
+        result["model_load_s"] = round(time.perf_counter() - t, 3)
+        t = time.perf_counter()
+        retriever = load_or_build(settings, progress=False, ingest=ingest, embedder=embedder)
+        retriever.warm_up()
+        result["load_s"] = round(time.perf_counter() - t, 3)
+        for q in queries[:5]:  # warm caches and torch's first-call costs
+            retriever.search(q, 8)
+        k = settings.top_k
+        result["n_queries"] = len(queries)
+        result["retrieval_ms"] = {
             "dense": _pct(_time_ms(lambda q: retriever.dense_search(q, k), queries)),
             "sparse": _pct(_time_ms(lambda q: retriever.sparse_search(q, k), queries)),
             "fused": _pct(_time_ms(lambda q: retriever.search(q, k), queries)),
-        },
-    }
-    try:
+        }
+    else:
         from app.pipeline import build_pipeline
-    except ImportError:
-        build_pipeline = None
-    if build_pipeline is not None and n_answers > 0:
+
         pipeline = build_pipeline(settings, progress=None)
         asks = [q + ("是多少？" if re.search(r"[\u4e00-\u9fff]", q) else "?") for q in queries[:n_answers]]
         pipeline.ask(asks[0])
         result["answer_ms"] = _pct(_time_ms(pipeline.ask, asks))
         result["n_answers"] = len(asks)
     result["rss_mb"] = _peak_rss_mb()
+    result["rss_steady_mb"] = round(psutil.Process().memory_info().rss / 2**20, 1)
     return result
+
+
+def _child(settings: Any, cache: Path, phase: str, args: argparse.Namespace) -> dict[str, Any]:
+    from ingest.errors import UserError
+
+    env = {**os.environ, "NIA_QA_CACHE_DIR": str(cache)}
+    cmd = [
+        sys.executable,
+        "-m",
+        "app.cli",
+        "bench",
+        "--serve-phase",
+        str(settings.build_dir),
+        "--phase",
+        phase,
+    ]
+    cmd += ["--queries", str(args.queries), "--answers", str(args.answers)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:
+        tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise UserError(f"bench {phase} phase failed: {tail}", exit_code=1)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -171,11 +200,10 @@ def run(args: argparse.Namespace) -> int:
 
         return run_from_args(args)
     if args.serve_phase:
-        print(json.dumps(_serve_phase(args.serve_phase, args.queries, args.answers)))
+        print(json.dumps(_serve_phase(args.serve_phase, args.phase, args.queries, args.answers)))
         return 0
 
     from app.settings import Settings
-    from ingest.errors import UserError
 
     base = Settings()
     machine = _machine()
@@ -205,29 +233,11 @@ def run(args: argparse.Namespace) -> int:
         build_rss = _peak_rss_mb()
         print(f"bench: cold build {build_s:.1f}s; timing queries in a fresh process ...", file=sys.stderr)
 
-        env = {**os.environ, "NIA_QA_CACHE_DIR": str(cache)}
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "app.cli",
-                "bench",
-                "--serve-phase",
-                str(settings.build_dir),
-                "--queries",
-                str(args.queries),
-                "--answers",
-                str(args.answers),
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-        )
-        if proc.returncode != 0:
-            tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
-            raise UserError(f"bench serving phase failed: {tail}", exit_code=1)
-        serve = json.loads(proc.stdout.strip().splitlines()[-1])
+        serve = _child(settings, cache, "retrieval", args)
+        answer: dict[str, Any] = {}
+        if args.answers > 0 and importlib.util.find_spec("app.pipeline") is not None:
+            print("bench: timing answers in a fresh process ...", file=sys.stderr)
+            answer = _child(settings, cache, "answer", args)
 
     report = {
         "build_s": round(build_s, 2),
@@ -237,11 +247,21 @@ def run(args: argparse.Namespace) -> int:
             "index": round(build_s - ingest_s - model_s, 2),
         },
         "n_chunks": len(ingest.chunks),
-        **serve,
-        "build_rss_mb": build_rss,
+        "load_s": serve["load_s"],
+        "model_load_s": serve["model_load_s"],
+        "n_queries": serve["n_queries"],
+        "retrieval_ms": serve["retrieval_ms"],
+        **({"answer_ms": answer["answer_ms"], "n_answers": answer["n_answers"]} if answer else {}),
+        "rss_mb": max(serve["rss_mb"], answer.get("rss_mb", 0.0)),
+        "rss_detail_mb": {
+            "retrieval_peak": serve["rss_mb"],
+            "retrieval_steady": serve["rss_steady_mb"],
+            **({"answer_peak": answer["rss_mb"], "answer_steady": answer["rss_steady_mb"]} if answer else {}),
+            "build_peak": build_rss,
+        },
         "model": settings.embedding_model,
         "goals": {"build_s": 90, "fused_p50_ms": 25, "rss_mb": 1200},
-        "machine": machine,
+        "machine": {**machine, "load_avg_1m_at_end": round(os.getloadavg()[0], 2)},
     }
     text = json.dumps(report, ensure_ascii=False, indent=2)
     if args.out:
