@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from app.answering.arithmetic import combination, compute, operands, phrase
 from app.answering.evidence import Candidate, EvidenceScorer, satisfies
 from app.answering.offices import CONTACT_TYPES, answer_office, find_office
 from app.answering.question import QuestionAnalysis, years_in
@@ -176,6 +177,13 @@ class ExtractiveAnswerer:
                 return self._abstain(q, hits, f"year {sorted(q.other_years)} not in the evidence")
         sentence, section, note = self._in_asker_language(q, best)
         text = _trim(sentence, weights, self.scorer)
+        kind = combination(q)
+        if kind:
+            found = compute(kind, operands(q, best.sentence, self.scorer.terms, set(weights)))
+            if found:
+                computed = phrase(q, kind, *found)
+                text = computed + (" " if q.lang == "en" else "") + text
+                text = text if len(text) <= MAX_ANSWER_CHARS else text[: MAX_ANSWER_CHARS - 1] + "…"
         if note:
             text = f"{note}{text}"
         elif q.answer_type in _BILINGUAL_TYPES:
