@@ -93,6 +93,14 @@ def _time_ms(fn: Any, items: list[str]) -> list[float]:
 
 
 def _peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM: per address space, so a child started after the build
+    does not inherit the build's peak the way ``ru_maxrss`` does across fork+exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
     import resource
 
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
