@@ -42,6 +42,9 @@ _PLACE_SUFFIX = re.compile(
 )
 
 
+_KINDS = ("國際機場", "機場", "港", "市", "縣", "服務站", "專勤隊", "收容所", "國境事務隊")
+
+
 def place_stems(names: Iterable[str]) -> set[str]:
     """Place stems ("臺中", "Kaohsiung") from report labels such as "臺中機場", "Kaohsiung City"."""
     out: set[str] = set()
@@ -53,12 +56,25 @@ def place_stems(names: Iterable[str]) -> set[str]:
 
 
 def _swap_place(previous: str, subject: str, places: set[str]) -> str | None:
-    subj = _PLACE_SUFFIX.sub("", subject).strip() or subject
+    """Replace the previous question's place with the new one, keeping the kind of place:
+    after "臺中機場", "那高雄呢" means 高雄機場; "那高雄市呢" stays 高雄市."""
+    subject = subject.replace("台", "臺")
+    stem = _PLACE_SUFFIX.sub("", subject).strip() or subject
     prev_fold = previous.replace("台", "臺")
-    found = sorted((p for p in places if p in prev_fold and p not in subj), key=len, reverse=True)
+    found = sorted((p for p in places if p in prev_fold and p not in stem), key=len, reverse=True)
     if not found:
         return None
-    return prev_fold.replace(found[0], subj, 1)
+    old = found[0]
+    if stem == subject:  # the follow-up named a bare place: borrow the old place's suffix
+        suffix = _PLACE_SUFFIX.search(old)
+        old_stem = _PLACE_SUFFIX.sub("", old).strip()
+        tail = prev_fold[prev_fold.index(old) + len(old) :]
+        kind = suffix.group(0) if suffix else next((k for k in _KINDS if tail.startswith(k)), "")
+        if suffix:
+            subject = stem + kind
+        elif kind and old_stem == old:
+            return prev_fold.replace(old + kind, stem + kind, 1)
+    return prev_fold.replace(old, subject, 1)
 
 
 def resolve_follow_up(question: str, previous: str, lang: str, places: Iterable[str] = ()) -> str:

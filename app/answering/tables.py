@@ -101,11 +101,19 @@ _GENERIC_CAPS = frozenset(
 )
 
 
+_CUMULATIVE = re.compile(
+    r"截至|累計|迄今|至今|as of|by the end of|cumulative|so far|to date|in total since", re.I
+)
+
+
 def compatible(q: QuestionAnalysis, match: CellMatch) -> bool:
     """Whether the cell can answer the question at all: the asked unit and kind fit the table,
     and every proper name in the question appears somewhere in the table."""
     t = match.table
     unit = f"{t.unit_zh} {t.unit_en}"
+    monthly = any(_MONTH_LABEL.match(r.label_zh) for r in t.rows)
+    if monthly and _CUMULATIVE.search(q.search_text) and not q.months:
+        return False  # "截至112年底累計..." asks for a running total, not one year's monthly flow
     if q.answer_type == "amount" and not _MONEY_UNIT.search(unit):
         return False
     if q.answer_type == "percent" and not _RATE.search(match.column):
