@@ -1,0 +1,88 @@
+"""`nia-qa ask`: the DESIGN.md JSON contract, media replies, batches and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from app.cli import main
+
+CONTRACT_KEYS = {"question", "lang", "answer", "abstained", "citations", "latency_ms"}
+CITATION_KEYS = {"section_id", "path_zh", "path_en", "page", "quote"}
+
+
+@pytest.fixture
+def cli_pipeline(pipeline, monkeypatch):
+    """Reuse the session pipeline instead of loading one per CLI call."""
+    import app.pipeline
+
+    monkeypatch.setattr(app.pipeline, "build_pipeline", lambda *a, **k: pipeline)
+    return pipeline
+
+
+@pytest.mark.integration
+def test_json_contract(cli_pipeline, capsys):
+    assert main(["ask", "臺北市服務站的電話是多少？", "--json"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert set(obj) >= CONTRACT_KEYS
+    assert obj["lang"] == "zh" and obj["abstained"] is False
+    assert "02-23885185" in obj["answer"] and len(obj["answer"]) <= 300
+    assert set(obj["citations"][0]) >= CITATION_KEYS
+
+
+@pytest.mark.integration
+def test_media_reply_has_a_pasteable_source_line(cli_pipeline, capsys):
+    assert main(["ask", "112年7月基隆港入出境人次是多少？", "--format", "media"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert "66,069" in out[0]
+    assert out[1].startswith("資料來源：內政部移民署112年年報，附錄 > 重要業務統計 > ") and out[1].endswith(
+        "第143頁"
+    )
+    assert (
+        main(["ask", "What is the phone number of the Taipei City Service Center?", "--format", "media"]) == 0
+    )
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[1].startswith("Source: National Immigration Agency 2023 Annual Report, Appendix > ")
+    assert out[1].endswith("p. 137")
+
+
+@pytest.mark.integration
+def test_human_output_lists_numbered_sources(cli_pipeline, capsys):
+    assert main(["ask", "How many e-Gates has the NIA set up at airports and seaports?"]) == 0
+    out = capsys.readouterr().out
+    assert "111" in out and "Sources:" in out and "[1] Chapter II Border Security Maintenance" in out
+
+
+@pytest.mark.integration
+def test_batch_keeps_ids_and_reports_bad_lines_without_stopping(cli_pipeline, tmp_path, capsys):
+    batch = tmp_path / "q.jsonl"
+    lines = [
+        {"id": "q1", "question": "臺北市服務站的電話？"},
+        "not json",
+        {"id": "q3", "question": ""},
+        {"id": "q4", "question": "What is the phone number of the Taipei City Service Center?"},
+    ]
+    batch.write_text("\n".join(x if isinstance(x, str) else json.dumps(x, ensure_ascii=False) for x in lines))
+    rc = main(["ask", "--batch", str(batch)])
+    rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert rc == 1  # some lines failed
+    assert [r.get("id") for r in rows] == ["q1", None, "q3", "q4"]
+    assert "02-23885185" in rows[0]["answer"] and "error" in rows[1] and "error" in rows[2]
+    assert "02-23885185" in rows[3]["answer"]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "args",
+    [["ask", ""], ["ask", "問" * 1001], ["ask", "日本の移民政策について教えてください"], ["ask"]],
+)
+def test_unusable_questions_exit_2_with_one_line_and_no_traceback(args):
+    proc = subprocess.run(
+        [sys.executable, "-m", "app.cli", *args], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 2
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("nia-qa: error:")]
+    assert len(errors) == 1 and "Traceback" not in proc.stderr
