@@ -21,6 +21,15 @@ from ingest.records import Section
 Tokenize = Callable[[str], list[str]]
 
 _NUM = re.compile(r"\d[\d,]*(?:\.\d+)?")
+# A quantity, not a date or an ordinal: "4萬4,968通", "111 座", "27,048 workers"; not "112 年", "1 月", "第 3 條".
+_QUANTITY = re.compile(
+    r"(?<![第\d.,])(?!(?:19|20)\d\d(?!\d|\s*[萬億]))\d[\d,]*(?:\.\d+)?(?!\s*(?:年|月|時|點|週|號|條|st\b|nd\b|rd\b|th\b))(?![\d,])"
+)
+_DATE_SPAN = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{2,4}\s*年\s*\d{1,2}\s*月")
+
+
+def has_quantity(text: str) -> bool:
+    return bool(_QUANTITY.search(_DATE_SPAN.sub(" ", text)))
 _PERCENT = re.compile(r"\d(?:\.\d+)?\s*[%％]|百分之|percent", re.I)
 _DATE = re.compile(
     r"\d{2,4}\s*年\s*\d{1,2}\s*月|\d{1,2}\s*月\s*\d{1,2}\s*日|"
@@ -127,7 +136,7 @@ def satisfies(q: QuestionAnalysis, text: str) -> bool:
     """Whether ``text`` can answer the question's type at all (a count needs a number, a phone a number...)."""
     kind = q.answer_type
     if kind == "count":
-        return bool(_NUM.search(text) or _COUNT_WORD.search(text))
+        return has_quantity(text) or bool(_COUNT_WORD.search(text))
     if kind == "amount":
         return bool(_MONEY_AMOUNT.search(text) or re.search(r"\d[\d,.]*\s*(?:million|billion)", text, re.I))
     if kind == "percent":
@@ -140,7 +149,7 @@ def satisfies(q: QuestionAnalysis, text: str) -> bool:
 
 
 def _type_fit(q: QuestionAnalysis, sentence: str) -> float:
-    has_num = bool(_NUM.search(sentence))
+    has_num = has_quantity(sentence)
     kind = q.answer_type
     if kind in {"count", "amount", "percent"}:
         if not has_num:
@@ -149,7 +158,7 @@ def _type_fit(q: QuestionAnalysis, sentence: str) -> float:
         if kind == "amount" and not _MONEY_AMOUNT.search(sentence):
             fit -= 0.2
         if q.unit and re.search(r"\d\s*" + re.escape(q.unit[:2]), sentence, re.I):
-            fit += 0.15
+            fit += 0.3 if q.lang == "zh" else 0.15  # an English "unit" is just the word after "how many"
         if kind == "percent" and _PERCENT.search(sentence):
             fit += 0.15
         if kind == "amount" and _MONEY.search(sentence):
