@@ -8,7 +8,10 @@ import re
 _ZH_END = re.compile(r"(?<=[。！？；])")
 _EN_END = re.compile(r"(?<=[.!?;])\s+(?=[\"“(A-Z0-9])")
 # Abbreviations that end with a period but not a sentence.
-_EN_ABBREV = re.compile(r"(?:\b(?:No|Sec|Rd|St|Dist|Vol|Art|Mr|Ms|Dr|U\.S|e\.g|i\.e|etc|vs|Ln|Aly|Fl|Rm)\.)$")
+_EN_ABBREV = re.compile(
+    r"(?:\b(?:No|Sec|Rd|St|Dist|Vol|Art|Mr|Ms|Dr|U\.S|e\.g|i\.e|etc|vs|Ln|Aly|Fl|Rm|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|a\.m|p\.m|approx|Co|Ltd|Inc)\.)$"
+)
 _LIST_MARK = re.compile(
     r"^\s*(?:[-*•]\s*)?(?:\(?[ivx]+[.)]|\(?\d{1,2}[.)]|[（(][一二三四五六七八九十]+[)）])\s*"
 )
