@@ -30,13 +30,14 @@ from ingest.align import align_sections
 from ingest.chunker import CHUNKER_VERSION, chunk_sections
 from ingest.corpus import EXPECTED_CORPUS_SHA256, sha256_file
 from ingest.errors import UserError
+from ingest.narrative_tables import parse_narrative_tables
 from ingest.records import Chunk, Office, Section, Table, TableRow
 from ingest.sections import build_tree, find_appendix_start
 from ingest.text import title_similarity
 from ingest.toc import TocEntry, parse_toc
 
 #: Bump when section parsing / output layout changes (chunking has its own CHUNKER_VERSION).
-INGEST_VERSION = "1"
+INGEST_VERSION = "2"  # 2: captioned tables of the chapters (表 3-1) become tables with their own section
 
 FILES = ("sections.jsonl", "tables.json", "offices.jsonl", "chunks.jsonl", "toc.jsonl", "manifest.json")
 
@@ -177,11 +178,17 @@ def build(lines: list[str], progress: Progress | None = None) -> IngestResult:
     say(f"aligned pairs: {len(alignment.pairs)}; unaligned: {len(alignment.unaligned)}")
     app_secs, tables, offices, app_chunks, app_problems = _appendix(lines, find_appendix_start(lines))
     say(f"appendix: {len(tables)} tables, {len(offices)} offices, {len(app_secs)} sections")
+    chapter_tables = parse_narrative_tables(lines, list(alignment.sections))
+    tables = [*tables, *chapter_tables.tables]
+    say(f"chapter tables: {len(chapter_tables.tables)}")
     narrative = chunk_sections(alignment.sections)
-    chunks = [*narrative, *app_chunks]
-    say(f"chunks: {len(narrative)} narrative, {len(app_chunks)} appendix")
+    chunks = [*narrative, *chapter_tables.chunks, *app_chunks]
+    say(
+        f"chunks: {len(narrative)} narrative, {len(chapter_tables.chunks)} chapter-table, "
+        f"{len(app_chunks)} appendix"
+    )
 
-    sections = [*alignment.sections, *app_secs]
+    sections = [*alignment.sections, *chapter_tables.sections, *app_secs]
     app_matches = _match_appendix_toc(toc, app_secs)
     matched = {lang: {**trees[lang].toc_matches, **app_matches} for lang in ("zh", "en")}
     stats = _stats(toc, matched, alignment, sections, tables, offices, chunks)
@@ -194,7 +201,7 @@ def build(lines: list[str], progress: Progress | None = None) -> IngestResult:
         "toc_unmatched": {
             lang: [e.heading for e in toc[lang] if e.line not in matched[lang]] for lang in ("zh", "en")
         },
-        "problems": [*trees["zh"].problems, *trees["en"].problems, *app_problems],
+        "problems": [*trees["zh"].problems, *trees["en"].problems, *chapter_tables.problems, *app_problems],
     }
     all_toc = tuple(replace(e, section_id=matched[e.lang].get(e.line)) for e in [*toc["zh"], *toc["en"]])
     return IngestResult(

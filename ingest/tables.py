@@ -157,6 +157,26 @@ def _parse_half(block: list[tuple[int, list[str]]], half: int, has_label: bool) 
     )
 
 
+@dataclass(frozen=True)
+class Block:
+    """One labelled tab-separated block: column heads, (zh, en) row labels, rows of cells, label header."""
+
+    heads: tuple[ColumnHead, ...]
+    labels: tuple[tuple[str, str], ...]
+    rows: tuple[tuple[str, ...], ...]
+    label_header: str
+
+
+def parse_block(lines: list[str], start: int, end: int) -> Block:
+    """Parse ``lines[start:end]`` (0-based) as one table block whose first column holds row labels.
+
+    Public entry for tables printed outside the appendix (``ingest.narrative_tables``); same header
+    and group-span rules as the appendix halves.
+    """
+    h = _parse_half([(i, _cells(lines[i])) for i in range(start, end)], 0, has_label=True)
+    return Block(tuple(h.heads), tuple(h.labels), tuple(tuple(r) for r in h.rows), h.label_header)
+
+
 def _merge_split_groups(heads: list[ColumnHead]) -> list[ColumnHead]:
     """Join a group printed in Chinese on page 1 and in English on page 2 into one bilingual group."""
     out = list(heads)
