@@ -30,6 +30,8 @@ _DATE_SPAN = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{2,4}\s*年\s*\d{1,2}\
 
 def has_quantity(text: str) -> bool:
     return bool(_QUANTITY.search(_DATE_SPAN.sub(" ", text)))
+
+
 _PERCENT = re.compile(r"\d(?:\.\d+)?\s*[%％]|百分之|percent", re.I)
 _DATE = re.compile(
     r"\d{2,4}\s*年\s*\d{1,2}\s*月|\d{1,2}\s*月\s*\d{1,2}\s*日|"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from app.answering.arithmetic import combination, compute, operands, phrase
 from app.answering.evidence import Candidate, EvidenceScorer, satisfies
+from app.answering.figures import discrepant_figures
 from app.answering.offices import CONTACT_TYPES, answer_office, find_office
 from app.answering.question import QuestionAnalysis, years_in
 from app.answering.sentences import split_sentences
@@ -258,26 +259,26 @@ class ExtractiveAnswerer:
         return text + label.format(other)
 
     def _discrepancy(self, best: Candidate) -> tuple[str, ...]:
-        """Numbers in the cited Chinese passage that its English translation states differently."""
-        sec = best.section
-        twin = self.view.twin(sec)
+        """A warning when the cited passage's Chinese original and English translation state different figures."""
+        twin = self.view.twin(best.section)
         if twin is None:
             return ()
-        zh, en = (sec, twin) if sec.lang == "zh" else (twin, sec)
-        zh_sent = best.sentence if sec.lang == "zh" else None
-        if zh_sent is None:
-            return ()
-        zh_nums = {n for n in number_forms(zh_sent) if len(n) >= 3}
-        if not zh_nums:
-            return ()
-        en_nums = number_forms(en.text) | _year_variants(en.text)
-        missing = sorted(n for n in zh_nums if n not in en_nums and n not in _year_variants(zh_sent))
+        if best.section.lang == "zh":
+            zh_sent, en_text, en_path = best.sentence, twin.text, twin.path_str
+            missing = discrepant_figures(zh_sent, en_text)
+        else:
+            found = self._twin_sentence(best.sentence, best.section)
+            if found is None:
+                return ()
+            zh_sent, en_text, en_path = found[0], best.section.text, best.section.path_str
+            missing = discrepant_figures(zh_sent, en_text)
         if not missing:
             return ()
+        figures = ", ".join(missing)
         return (
-            f"中文原文數字 {', '.join(missing)} 未見於英文譯文（{en.path_str}）；以中文原文為準。 / "
-            f"The English translation does not state {', '.join(missing)} as the Chinese original does; "
-            "the Chinese original is authoritative.",
+            f"中文原文的數字 {figures} 未見於英文譯文（{en_path}），以中文原文為準。"
+            f" / The English translation does not state {figures} as the Chinese original does;"
+            " the Chinese original is authoritative.",
         )
 
     def _abstain(self, q: QuestionAnalysis, hits: list[Hit], reason: str) -> Draft:
