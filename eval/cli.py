@@ -3,6 +3,7 @@
 nia-qa eval --questions eval/data/dev.jsonl --out data/build/eval/dev   # exit 1 when a gate is missed
 nia-qa eval --check eval/data/dev.jsonl                                # exit 1 on any error
 nia-qa eval --compare data/build/eval/old data/build/eval/new
+nia-qa eval --compare-retrievers --questions eval/data/dev.jsonl --out DIR   # retrieval table, 4 retrievers
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar=("OLD_DIR", "NEW_DIR"),
         help="print items that changed right->wrong / wrong->right between two runs",
     )
+    p.add_argument(
+        "--compare-retrievers",
+        action="store_true",
+        help="recall@1/4/10 + MRR of the LangChain tutorial recipe, dense, BM25 and hybrid retrieval "
+        "side by side (writes retrieval_compare.json/.md to --out)",
+    )
     p.add_argument("--limit", type=_positive_int, help="only the first N items (quick runs)")
     p.add_argument(
         "--gates", type=Path, metavar="TOML", help="file holding [tool.nia-qa.eval] (default: pyproject.toml)"
@@ -91,6 +98,41 @@ def _run_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_compare_retrievers(args: argparse.Namespace, settings: Settings) -> int:
+    import datetime
+
+    from eval.dataset import load_items
+    from eval.retrieval_compare import TutorialRetriever, minilm_model_dir, run_comparison, write_outputs
+
+    questions = args.questions or DEFAULT_QUESTIONS
+    items = load_items(questions)
+    if args.limit:
+        items = items[: args.limit]
+    model_dir = minilm_model_dir()  # fail fast, before the pipeline loads
+    out = args.out or settings.build_dir / "eval" / "retrieval-compare"
+    pipeline = _build_pipeline(settings)
+    tutorial = TutorialRetriever.build(settings.corpus_path.read_text(encoding="utf-8"), model_dir)
+    result = run_comparison(pipeline, items, tutorial, progress=not args.no_progress)
+    result["meta"] = {
+        "questions": str(questions),
+        "limit": args.limit,
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": "nia-qa eval --compare-retrievers --questions "
+        + str(questions)
+        + (f" --limit {args.limit}" if args.limit else ""),
+    }
+    json_path, md_path = write_outputs(result, out)
+    for name, r in result["retrievers"].items():
+        m = r["metrics"]["string"]["overall"]
+        mrr = "n/a" if m["mrr"] is None else f"{m['mrr']:.3f}"
+        print(
+            f"{name:9s} string recall@1/@4/@10 {_pct(m['recall@1'])}/{_pct(m['recall@4'])}/"
+            f"{_pct(m['recall@10'])}, MRR {mrr}"
+        )
+    print(f"-> {json_path}, {md_path}")
+    return 0
+
+
 def _print_summary(run: Any) -> None:
     m = run.summary["metrics"]
     ab, ret, lat = m["abstention"], m["retrieval"]["gold"], m["latency_ms"]
@@ -123,6 +165,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"invalid settings: {exc}".splitlines()[0]) from exc
     if args.check:
         return _run_check(args, settings)
+    if args.compare_retrievers:
+        return _run_compare_retrievers(args, settings)
 
     from eval.dataset import load_items
     from eval.gates import load_gates
