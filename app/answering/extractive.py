@@ -59,6 +59,7 @@ class ReportView:
         self.tables = tables
         self.offices = offices
         self.table_by_section = {t.section_id: t for t in tables}
+        self.record_sections = set(self.table_by_section) | {o.section_id for o in offices}
         self.glossary = build_glossary(tables)
         # Chunks carry both languages' paths (appendix sections have no twin Section).
         self._paths = {c.section_id: (c.path_zh, c.path_en) for c in chunks}
@@ -149,8 +150,8 @@ class ExtractiveAnswerer:
         rank = 0
         for hit in hits:
             sid = hit.chunk.section_id
-            if sid in seen or sid not in self.view.sections or sid in self.view.table_by_section:
-                continue  # table sections hold only a title; tables are answered cell by cell
+            if sid in seen or sid not in self.view.sections or sid in self.view.record_sections:
+                continue  # table and office sections are answered from their records, not as prose
             seen.add(sid)
             sec = self.view.sections[sid]
             candidates += self.scorer.score_section(q, weights, sec, rank)
@@ -173,7 +174,9 @@ class ExtractiveAnswerer:
         if best.coverage < min_coverage or best.score < self.config.min_score:
             return self._abstain(q, hits, f"weak evidence (coverage {best.coverage:.2f})")
         if q.other_years:
-            context = best.sentence + " " + best.section.text
+            # The asked year must be the evidence's own: a section that mentions 113年 elsewhere
+            # does not give 113年's figure.
+            context = best.sentence + " " + " ".join(best.section.path)
             if not (q.other_years & years_in(context)):
                 return self._abstain(q, hits, f"year {sorted(q.other_years)} not in the evidence")
         sentence, section, note = self._in_asker_language(q, best)

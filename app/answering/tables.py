@@ -101,6 +101,14 @@ _GENERIC_CAPS = frozenset(
 )
 
 
+# Units that count the same kind of thing ("多少名"失聯移工 is answered in 人).
+_UNIT_GROUPS = ["人名位員口", "件案起", "次通趟", "艘", "座台臺", "元萬億", "場", "班", "張", "家所"]
+
+
+def _unit_kinds(unit: str) -> set[int]:
+    return {i for i, group in enumerate(_UNIT_GROUPS) for ch in unit if ch in group}
+
+
 _CUMULATIVE = re.compile(
     r"截至|累計|迄今|至今|as of|by the end of|cumulative|so far|to date|in total since", re.I
 )
@@ -118,12 +126,12 @@ def compatible(q: QuestionAnalysis, match: CellMatch) -> bool:
         return False
     if q.answer_type == "percent" and not _RATE.search(match.column):
         return False
-    if q.lang == "zh" and q.unit and not (set(q.unit) & set(t.unit_zh)):
+    if q.lang == "zh" and q.unit and not (_unit_kinds(q.unit) & _unit_kinds(t.unit_zh)):
         return False  # "幾艘郵輪" cannot be answered in 人次
     if q.lang == "en":
-        table_text = " ".join([t.title_en, *t.columns, *(r.label_en for r in t.rows)]).lower()
+        table_words = _words(" ".join([t.title_en, *t.columns, *(r.label_en for r in t.rows)]))
         for name in _CAPITALISED.findall(q.search_text):
-            if name not in _GENERIC_CAPS and name.lower() not in table_text:
+            if name not in _GENERIC_CAPS and not _words(name) <= table_words:
                 return False  # "Myanmar" spouses: the table has no such column
     return True
 

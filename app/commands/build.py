@@ -17,7 +17,7 @@ def run(args: argparse.Namespace) -> int:
     import time
 
     from app.settings import Settings
-    from index.store import build_retriever, ensure_index, expected_identity, save_index
+    from index.store import build_retriever, ensure_index, expected_identity, index_model_id, save_index
     from ingest.pipeline import is_stale, load_ingest, print_progress, run_ingest
 
     settings = Settings().with_overrides(embedding_model=args.embedding_model)
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     t1 = time.perf_counter()
     if args.force:
         retriever, stats = build_retriever(ingest, embedder, settings, progress=progress)
-        save_index(retriever, settings.index_dir, expected_identity(ingest, embedder.model_id), stats)
+        save_index(retriever, settings.index_dir, expected_identity(ingest, index_model_id(embedder)), stats)
         built = True
     else:
         outcome = ensure_index(settings, progress=progress, ingest=ingest, embedder=embedder, load=False)
