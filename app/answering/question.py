@@ -95,7 +95,9 @@ _MONTHS_EN = {
     )
     for m in names
 }
-_ZH_UNIT = re.compile(r"(?:多少|幾)\s*([座件人次名家場個所處國項條位艘架台臺份篇則案隊站年天小時]+)")
+_ZH_UNIT = re.compile(
+    r"(?:多少|幾)\s*([座件人次名家場個所處國項條位艘架台臺份篇則案隊站年天小時通張班筆本組種起趟支套棟間]+)"
+)
 _EN_UNIT = re.compile(r"how many ([a-z\-]+)", re.I)
 
 
@@ -147,7 +149,14 @@ def months_in(text: str, lang: str) -> set[int]:
     return months
 
 
+_QUANTITY_ASKED = re.compile(r"(?:多少|幾)\s*(?:通|次|件|人|名|張|筆)|\bhow many\b", re.I)
+
+
 def classify(text: str, lang: str) -> str:
+    if _QUANTITY_ASKED.search(text):
+        return (
+            "count"  # "接了多少通電話" / "how many phone calls" count calls, they do not ask a number to dial
+        )
     table = _ANSWER_TYPES_ZH if lang == "zh" else _ANSWER_TYPES_EN
     low = f" {text.lower()} "
     for name, cues in table:

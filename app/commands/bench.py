@@ -268,6 +268,7 @@ def run(args: argparse.Namespace) -> int:
             "build_peak": build_rss,
         },
         "model": settings.embedding_model,
+        "embedding_quantize": settings.embedding_quantize,
         "goals": {"build_s": 90, "fused_p50_ms": 25, "rss_mb": 1200},
         "machine": {**machine, "load_avg_1m_at_end": round(os.getloadavg()[0], 2)},
     }
