@@ -26,6 +26,9 @@ from ingest.records import Chunk, Office, Section, Table
 MAX_ANSWER_CHARS = 300
 # Fact questions (not figures) whose answer may differ between the Chinese text and its translation.
 _BILINGUAL_TYPES = frozenset({"name", "other", "yesno", "address"})
+_ASKS_OTHER_LANGUAGE = re.compile(
+    r"英文|縮寫|簡稱|英譯|in chinese|chinese name|chinese original|chinese text", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -180,7 +183,9 @@ class ExtractiveAnswerer:
             if not (q.other_years & years_in(context)):
                 return self._abstain(q, hits, f"year {sorted(q.other_years)} not in the evidence")
         sentence, section, note = self._in_asker_language(q, best)
-        text = _trim(sentence, weights, self.scorer)
+        bilingual = not note and q.answer_type in _BILINGUAL_TYPES
+        # Leave room for the other language's version of a fact (see _with_other_language).
+        text = _trim(sentence, weights, self.scorer, limit=170 if bilingual else MAX_ANSWER_CHARS)
         kind = combination(q)
         if kind:
             found = compute(kind, operands(q, best.sentence, self.scorer.terms, set(weights)))
@@ -190,8 +195,10 @@ class ExtractiveAnswerer:
                 text = text if len(text) <= MAX_ANSWER_CHARS else text[: MAX_ANSWER_CHARS - 1] + "…"
         if note:
             text = f"{note}{text}"
-        elif q.answer_type in _BILINGUAL_TYPES:
-            text = self._with_other_language(text, sentence, section)
+        elif bilingual:
+            text = self._with_other_language(
+                text, sentence, section, first=_ASKS_OTHER_LANGUAGE.search(q.search_text)
+            )
         cit = self.view.citation(section, sentence)
         citations = [cit]
         if section.section_id != best.section.section_id:
@@ -246,7 +253,7 @@ class ExtractiveAnswerer:
         note = "（此資訊見於英文版）" if q.lang == "zh" else "(Stated in the Chinese original only.) "
         return best.sentence, sec, note
 
-    def _with_other_language(self, text: str, sentence: str, section: Section) -> str:
+    def _with_other_language(self, text: str, sentence: str, section: Section, first: object = None) -> str:
         """Append the other language's version of the evidence when it fits: translations add or drop
         details (an acronym, the kind of visa), and staff need both texts anyway."""
         found = self._twin_sentence(sentence, section)
@@ -254,6 +261,13 @@ class ExtractiveAnswerer:
             return text
         other = found[0]
         label = "（英文版：{}）" if section.lang == "zh" else " (Chinese original: {})"
+        if first:  # "英文名稱是什麼？": the other language's text is the answer itself
+            other = other if len(other) <= 200 else other[:199] + "…"
+            text = (
+                text
+                if len(text) <= MAX_ANSWER_CHARS - len(other) - 8
+                else text[: MAX_ANSWER_CHARS - len(other) - 9] + "…"
+            )
         room = MAX_ANSWER_CHARS - len(text) - len(label) + 2
         if room < 40:
             return text
@@ -322,9 +336,11 @@ def _year_variants(text: str) -> set[str]:
     return {str(y) for y in years_in(text)} | {str(y - 1911) for y in years_in(text)}
 
 
-def _trim(sentence: str, weights: dict[str, float], scorer: EvidenceScorer) -> str:
+def _trim(
+    sentence: str, weights: dict[str, float], scorer: EvidenceScorer, limit: int = MAX_ANSWER_CHARS
+) -> str:
     """Cut an over-long sentence to the clauses that carry the question's terms and numbers."""
-    if len(sentence) <= MAX_ANSWER_CHARS:
+    if len(sentence) <= limit:
         return sentence
     # Split at clause punctuation, but not inside "December 14, 2022" or "1,234".
     clauses = [c for c in re.split(r"(?<=[，；;：:])|(?<=,)(?!\s?\d)", sentence) if c]
@@ -337,9 +353,9 @@ def _trim(sentence: str, weights: dict[str, float], scorer: EvidenceScorer) -> s
     keep: set[int] = set()
     length = 0
     for _, i in sorted(scored, reverse=True):
-        if length + len(clauses[i]) > MAX_ANSWER_CHARS - 3:
+        if length + len(clauses[i]) > limit - 3:
             continue
         keep.add(i)
         length += len(clauses[i])
     text = "".join(clauses[i] for i in sorted(keep)).strip("，,；; ")
-    return text[: MAX_ANSWER_CHARS - 1] + "…" if len(text) >= MAX_ANSWER_CHARS else text
+    return text[: limit - 1] + "…" if len(text) >= limit else text
