@@ -59,6 +59,7 @@ class Candidate:
     coverage: float  # share of the question's IDF mass found in the sentence (+ half for its heading)
     index: int  # position of the sentence within its section
     section_rank: int
+    width: int = 1  # sentences in the window
 
 
 class EvidenceScorer:
@@ -120,7 +121,7 @@ class EvidenceScorer:
                 score = coverage * fit + _year_fit(q, text) + 0.08 / (1 + rank)
                 if width == 2:
                     score *= 0.93
-                out.append(Candidate(section, text, score, coverage, i, rank))
+                out.append(Candidate(section, text, score, coverage, i, rank, width))
         return out
 
 

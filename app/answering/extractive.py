@@ -182,6 +182,7 @@ class ExtractiveAnswerer:
             context = best.sentence + " " + " ".join(best.section.path)
             if not (q.other_years & years_in(context)):
                 return self._abstain(q, hits, f"year {sorted(q.other_years)} not in the evidence")
+        best = _with_figure_neighbour(q, best, candidates)
         sentence, section, note = self._in_asker_language(q, best)
         bilingual = not note and q.answer_type in _BILINGUAL_TYPES
         # Leave room for the other language's version of a fact (see _with_other_language).
@@ -330,6 +331,33 @@ _GENERIC_NAMES = frozenset(
 def _mentions(c: Candidate, name: str) -> bool:
     haystack = f"{c.sentence} {' '.join(c.section.path)}".replace("台", "臺")
     return name.lower() in haystack.lower()
+
+
+_NUMERIC_TYPES = frozenset({"count", "amount", "percent"})
+
+
+def _with_figure_neighbour(q: QuestionAnalysis, best: Candidate, candidates: list[Candidate]) -> Candidate:
+    """For a figure question, the best sentence plus its neighbour when that neighbour also states a
+    figure on the same topic (the report often gives the total and its breakdown, or the applications
+    and the approvals, in consecutive sentences)."""
+    if q.answer_type not in _NUMERIC_TYPES or best.width != 1:
+        return best
+    joiner = "" if best.section.lang == "zh" else " "
+    pick: Candidate | None = None
+    for c in candidates:
+        if c.section is not best.section or c.width != 1 or abs(c.index - best.index) != 1:
+            continue
+        if c.score < 0.6 * best.score or not satisfies(q, c.sentence):
+            continue
+        if len(best.sentence) + len(c.sentence) + 1 > MAX_ANSWER_CHARS:
+            continue
+        if pick is None or c.score > pick.score:
+            pick = c
+    if pick is None:
+        return best
+    first, second = (best, pick) if best.index < pick.index else (pick, best)
+    text = first.sentence + joiner + second.sentence
+    return Candidate(best.section, text, best.score, best.coverage, first.index, best.section_rank, 2)
 
 
 def _year_variants(text: str) -> set[str]:
