@@ -15,7 +15,7 @@ from app.answering.arithmetic import combination, compute, operands, phrase
 from app.answering.evidence import Candidate, EvidenceScorer, satisfies
 from app.answering.figures import discrepant_figures
 from app.answering.offices import CONTACT_TYPES, answer_office, find_office
-from app.answering.question import QuestionAnalysis, years_in
+from app.answering.question import QuestionAnalysis, months_in, years_in
 from app.answering.sentences import split_sentences
 from app.answering.tables import answer_cell, build_glossary, compatible, find_cell
 from app.records import Citation
@@ -182,6 +182,8 @@ class ExtractiveAnswerer:
             context = best.sentence + " " + " ".join(best.section.path)
             if not (q.other_years & years_in(context)):
                 return self._abstain(q, hits, f"year {sorted(q.other_years)} not in the evidence")
+            if q.months and not (q.months & months_in(best.sentence, best.section.lang)):
+                return self._abstain(q, hits, "the asked month of that year is not in the evidence")
         best = _with_figure_neighbour(q, best, candidates)
         sentence, section, note = self._in_asker_language(q, best)
         bilingual = not note and q.answer_type in _BILINGUAL_TYPES

@@ -72,7 +72,7 @@ _OPINION = re.compile(
     re.I,
 )
 _ROC_YEAR = re.compile(r"(?:民國|中華民國)?\s*(1[0-2]\d|[6-9]\d)\s*年(?!代)")
-_GREG_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
+_GREG_YEAR = re.compile(r"(?<!\d)(20[0-4]\d)(?!\d)")
 # "12月底" in "截至112年12月底" is an as-of date, not a month asked about.
 _MONTH_ZH = re.compile(r"(?<!\d)(1[0-2]|[1-9])\s*月(?!底)")
 _MONTHS_EN = {

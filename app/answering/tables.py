@@ -187,17 +187,21 @@ def _part_score(part: str, q_fold: str, q_words: set[str], glossary: dict[str, s
 
 
 def _column_score(
-    column: str, q_fold: str, q_words: set[str], lang: str, wants_total: bool
+    column: str, q_fold: str, q_words: set[str], glossary: dict[str, set[str]], wants_total: bool
 ) -> tuple[float, bool]:
     score = 0.0
     named = False
-    for part in column.split(" / "):
+    parts = column.split(" / ")
+    for part in parts:
         if _TOTAL.search(part):
-            score += 0.4 if wants_total else 0.1
+            # A plain total column ("合計 Total") is what "how many in all" asks for.
+            score += (0.6 if len(parts) == 1 else 0.4) if wants_total else 0.1
             continue
-        s = _part_score(part, q_fold, q_words, lang)
+        s = _part_score(part, q_fold, q_words, glossary)
         named |= s >= 0.5
-        score += s
+        # A header part the question does not name ("註冊" when it asks about all traffic) makes
+        # the column less likely than one without such a qualifier.
+        score += s if s > 0 else -0.3
     return score, named
 
 
@@ -305,9 +309,9 @@ def find_cell(
         col_score, _, i, column, col_named = max(cols)
         # A month row only counts when the table is about the question at all.
         row_weight = 0.5 if title_score + prior >= 0.5 else 0.1
-        score = title_score + prior + row_weight * row_score + col_score
+        relevance = table_relevance(table, q_fold, q_words, q.lang)
+        score = title_score + 0.5 * prior + row_weight * row_score + col_score + relevance
         if best is None or score > best.score:
-            relevance = table_relevance(table, q_fold, q_words, q.lang)
             best = CellMatch(
                 table, row, column, row.cells[i], score, row_score > 0, col_named, title_score, relevance
             )
@@ -318,6 +322,7 @@ def _split_bilingual(header: str) -> tuple[str, str]:
     """'總計 Total / 註冊 Applicants' -> ('總計 註冊', 'Total / Applicants')."""
     zh_parts, en_parts = [], []
     for part in header.split(" / "):
+        part = re.sub(r"[(（][^)）]*\d[^)）]*[)）]", "", part)  # "(自112.4.1起)": a note, not a name
         zh = "".join(re.findall(r"[\u3400-\u9fff（）()、]+", part)).strip()
         en = re.sub(r"[\u3400-\u9fff（）、]+", " ", part).strip()
         if zh:
