@@ -17,7 +17,7 @@ from app.answering.figures import discrepant_figures
 from app.answering.offices import CONTACT_TYPES, answer_office, find_office
 from app.answering.question import QuestionAnalysis, months_in, years_in
 from app.answering.sentences import split_sentences
-from app.answering.tables import answer_cell, build_glossary, compatible, find_cell
+from app.answering.tables import answer_cell, answer_cells, build_glossary, compatible, find_cell
 from app.records import Citation
 from index.normalize import number_forms
 from index.records import Hit
@@ -134,7 +134,8 @@ class ExtractiveAnswerer:
             return None, 0
         top_is_table = bool(hits) and hits[0].chunk.section_id in self.view.table_by_section
         strength = int(match.row_named) + int(match.column_named) + int(top_is_table)
-        text = answer_cell(q, match)
+        kind = combination(q)
+        text = (answer_cells(q, match, kind) if kind else None) or answer_cell(q, match)
         sec = self.view.sections.get(match.table.section_id)
         cit = self._appendix_citation(match.table.section_id, text, sec)
         return Draft(text, False, (cit,), reason="table"), strength

@@ -24,7 +24,7 @@ _RATE = re.compile(r"比率|rate|%", re.I)
 _MONTH_LABEL = re.compile(r"^\s*(1[0-2]|[1-9])\s*月")
 _EN_STOP = frozenset(
     "the a an of in on at for to and or by with from is are was were what which who how many much does do did "
-    "there their its it this that 2023 year number total people persons mainland chinese taiwan nia's nia".split()
+    "there their its it this that 2023 year number total people persons taiwan nia's nia".split()
 )
 # Report vocabulary a question may phrase differently (general, not per question).
 _EN_SYNONYMS = {
@@ -57,6 +57,7 @@ _EN_SYNONYMS = {
     "missionaries": "missionary",
     "technicians": "technician",
     "vietnamese": "vietnam",
+    "chinese": "china",
     "indonesian": "indonesia",
     "thai": "thailand",
     "filipino": "philippines",
@@ -72,6 +73,7 @@ _EN_SYNONYMS = {
 }
 # Expansions applied to the question before matching headers.
 _EN_PHRASES = [
+    (re.compile(r"\bterminals\s*(\d)\s*(?:and|&)\s*(\d)\b", re.I), r"t\1 t\2"),
     (re.compile(r"\bterminal\s*(\d)\b", re.I), r"t\1"),
     (re.compile(r"\bnia\b", re.I), "national immigration agency"),
     (re.compile(r"\bsea\s*port\b", re.I), "port"),
@@ -90,6 +92,8 @@ class CellMatch:
     column_named: bool
     title_score: float = 0.0
     relevance: float = 0.0  # share of the question's content the table's text mentions
+    # A second named cell (another month, another column) for sums and differences.
+    second: tuple[TableRow, str, str] | None = None
 
 
 _MONEY_UNIT = re.compile(r"元|NT\$|dollar", re.I)
@@ -205,6 +209,14 @@ def _column_score(
     return score, named
 
 
+def _named_parts(column: str, q_fold: str, q_words: set[str], glossary: dict[str, set[str]]) -> set[str]:
+    return {
+        p
+        for p in column.split(" / ")
+        if not _TOTAL.search(p) and _part_score(p, q_fold, q_words, glossary) >= 0.5
+    }
+
+
 def _row_score(q: QuestionAnalysis, row: TableRow, q_fold: str, q_words: set[str]) -> float:
     m = _MONTH_LABEL.match(row.label_zh)
     if m:
@@ -249,7 +261,7 @@ def _title_score(title: str, q_words: set[str], q_fold: str, lang: str) -> float
     return max(shared / len(words), shared / len(q_words))
 
 
-_ZH_QUESTION_CHARS = re.compile(r"[多少幾是的有了嗎呢何哪什麼請問共計總年月]")
+_ZH_QUESTION_CHARS = re.compile(r"[多少幾是的有了嗎呢何哪什麼請問共計總年月比]|全國")
 
 
 def table_relevance(table: Table, q_fold: str, q_words: set[str], lang: str) -> float:
@@ -307,13 +319,36 @@ def find_cell(
         if not cols:
             continue
         col_score, _, i, column, col_named = max(cols)
+        second: tuple[TableRow, str, str] | None = None
+        ranked_rows = sorted(named_rows, key=lambda rs: rs[1], reverse=True)
+        named_cols = sorted((c for c in cols if c[4] and c[2] != i), reverse=True)
+        if len(ranked_rows) >= 2 and ranked_rows[1][1] >= 1.0 and i < len(ranked_rows[1][0].cells):
+            other = ranked_rows[1][0]
+            second = (other, column, other.cells[i])
+        else:
+            # Another column that names something else ("警政署" besides "移民署"), not a sibling
+            # of the same group ("越南 / 男" besides "越南 / 計").
+            first_named = _named_parts(column, q_fold, q_words, glossary)
+            for _, _, j, other_column, _ in named_cols:
+                if not (_named_parts(other_column, q_fold, q_words, glossary) & first_named):
+                    second = (row, other_column, row.cells[j])
+                    break
         # A month row only counts when the table is about the question at all.
         row_weight = 0.5 if title_score + prior >= 0.5 else 0.1
         relevance = table_relevance(table, q_fold, q_words, q.lang)
         score = title_score + 0.5 * prior + row_weight * row_score + col_score + relevance
         if best is None or score > best.score:
             best = CellMatch(
-                table, row, column, row.cells[i], score, row_score > 0, col_named, title_score, relevance
+                table,
+                row,
+                column,
+                row.cells[i],
+                score,
+                row_score > 0,
+                col_named,
+                title_score,
+                relevance,
+                second,
             )
     return best
 
@@ -339,6 +374,39 @@ def _unit(table: Table, column: str, lang: str) -> str:
     raw = re.sub(r"^(單位|unit)\s*[:：]\s*", "", raw.strip(), flags=re.I)
     first = re.split(r"[、，,；;/]", raw)[0].strip()
     return first if lang == "zh" else first.lower()
+
+
+def answer_cells(q: QuestionAnalysis, match: CellMatch, kind: str) -> str | None:
+    """A sum or difference of the two named cells, with both shown: '相差 1,798,852 人次（3,730,193 − 1,931,341）…'."""
+    if match.second is None:
+        return None
+    row2, column2, value2 = match.second
+    try:
+        a = float(match.value.replace(",", ""))
+        b = float(value2.replace(",", ""))
+    except ValueError:
+        return None
+    result = abs(a - b) if kind == "difference" else a + b
+    first = (match.row, match.column, match.value)
+    if kind == "difference" and a < b:  # show "larger − smaller"
+        first, (row2, column2, value2) = (row2, column2, value2), first
+    row1, column1, value1 = first
+    unit = _unit(match.table, match.column, q.lang)
+    shown = f"{int(result):,}" if result == int(result) else f"{result:,.2f}"
+    op = " − " if kind == "difference" else " + "
+    if q.lang == "zh":
+        head = "相差" if kind == "difference" else "合計"
+        label = lambda r, c: f"{r.label_zh or r.label_en}{_split_bilingual(c)[0]}"  # noqa: E731
+        return (
+            f"{head} {shown} {unit}（{label(row1, column1)} {value1}{op}"
+            f"{label(row2, column2)} {value2}），依「{match.table.title_zh}」。"
+        )
+    head = "The difference is" if kind == "difference" else "In total,"
+    label = lambda r, c: f"{_split_bilingual(c)[1]} for {r.label_en or r.label_zh}"  # noqa: E731
+    return (
+        f"{head} {shown} {unit} ({label(row1, column1)}: {value1}{op}"
+        f"{label(row2, column2)}: {value2}), according to “{match.table.title_en}”."
+    )
 
 
 def answer_cell(q: QuestionAnalysis, match: CellMatch) -> str:

@@ -86,3 +86,10 @@ def test_prompt_injection_in_a_question_is_treated_as_text(pipeline):
 def test_unusable_input_raises_a_clear_error(pipeline, bad):
     with pytest.raises(InputError):
         pipeline.ask(bad)
+
+
+def test_two_table_cells_combined_show_the_operands(pipeline):
+    a = pipeline.ask("112年移民署和警政署查獲的失聯移工合計多少人？")
+    assert _has(a.answer, "26,712") and "16,468" in a.answer and "10,244" in a.answer
+    a = pipeline.ask("112年12月全國入出國（境）人次比1月多了多少？")
+    assert _has(a.answer, "1,798,852") and a.answer.index("3,730,193") < a.answer.index("1,931,341")
