@@ -183,7 +183,7 @@ def build_retriever(
         f"index: BM25 over {len(chunks)} chunks, {len(terms)} user-dictionary terms ({t_sparse:.1f}s)",
     )
     t1 = time.perf_counter()
-    _say(progress, f"index: encoding {len(chunks)} chunks with {embedder.model_id}")
+    _say(progress, f"index: encoding {len(chunks)} chunks with {index_model_id(embedder)}")
     vectors = embedder.embed_passages(texts, progress=progress)
     dense = DenseIndex.build(vectors)
     t_dense = time.perf_counter() - t1
@@ -278,6 +278,11 @@ def load_retriever(index_dir: Path, ingest: Any, embedder: Any, settings: Any) -
 # -- the entry points -------------------------------------------------------------------------------
 
 
+def index_model_id(embedder: Any) -> str:
+    """The model id an index records for ``embedder`` (includes its quantisation when it has one)."""
+    return str(getattr(embedder, "index_model_id", embedder.model_id))
+
+
 def _ingest(settings: Any, progress: bool) -> Any:
     from ingest.pipeline import ensure_ingest
 
@@ -312,7 +317,7 @@ def ensure_index(
     t0 = time.perf_counter()
     ingest = ingest if ingest is not None else _ingest(settings, progress)
     embedder = embedder if embedder is not None else _embedder(settings)
-    identity = expected_identity(ingest, embedder.model_id)
+    identity = expected_identity(ingest, index_model_id(embedder))
     index_dir = Path(settings.index_dir)
     status = index_status(index_dir, identity)
     if status.up_to_date:

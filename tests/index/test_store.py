@@ -102,3 +102,17 @@ def test_failed_build_leaves_previous_index_intact(index_settings, fake_ingest, 
         ensure_index(index_settings, progress=False, ingest=edited, embedder=Boom())
     assert (index_settings.index_dir / MANIFEST).read_text() == before
     assert not [p for p in index_settings.index_dir.parent.iterdir() if p.name.startswith(".index")]
+
+
+def test_changing_quantisation_rebuilds_the_index(index_settings, fake_ingest, fake_embedder):
+    """An embedder's ``index_model_id`` (model id + quantisation) is the index's model identity."""
+    from tests.index.conftest import FakeEmbedder
+
+    fake_embedder.index_model_id = f"{fake_embedder.model_id}+int8"
+    assert ensure_index(index_settings, progress=False, ingest=fake_ingest, embedder=fake_embedder).built
+    again = ensure_index(index_settings, progress=False, ingest=fake_ingest, embedder=fake_embedder)
+    assert not again.built
+    manifest = json.loads((index_settings.index_dir / MANIFEST).read_text())
+    assert manifest["model_id"] == "fake-bigram-hash-64+int8"
+    unquantised = ensure_index(index_settings, progress=False, ingest=fake_ingest, embedder=FakeEmbedder())
+    assert unquantised.built and "model_id" in unquantised.status_before.reason
