@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from index.dense import DenseIndex
+from index.embed_cache import embed_passages_cached
 from index.hybrid import HybridRetriever, index_text
 from index.sparse import SparseIndex
 from index.terms import mine_terms
@@ -184,7 +185,9 @@ def build_retriever(
     )
     t1 = time.perf_counter()
     _say(progress, f"index: encoding {len(chunks)} chunks with {index_model_id(embedder)}")
-    vectors = embedder.embed_passages(texts, progress=progress)
+    vectors = embed_passages_cached(
+        embedder, texts, Path(settings.cache_dir) / "embeddings", progress=progress
+    )
     dense = DenseIndex.build(vectors)
     t_dense = time.perf_counter() - t1
     _say(progress, f"index: FAISS IndexFlatIP, dim {dense.dim} ({t_dense:.1f}s)")
