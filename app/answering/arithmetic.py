@@ -14,11 +14,15 @@ from dataclasses import dataclass
 
 from app.answering.question import QuestionAnalysis
 
+# Explicit cues only: "一共", "in total" alone usually ask for a cumulative figure the report states,
+# and a confidently wrong computed sum is worse than the stated figure.
 _SUM = re.compile(
-    r"合計|加上|一共|總共|共計|加起來|兩者|together|in total|combined|altogether|sum of|across the two", re.I
+    r"加上|加起來|兩者|三者|(?:和|與|及|、).{1,20}合計|合計.{0,6}(?:和|與|及)|"
+    r"together|combined|sum of|across the two|counting (?:both|the)|plus\b",
+    re.I,
 )
 _DIFF = re.compile(
-    r"少幾|多幾|相差|差距|差了|多了多少|少了多少|增加了多少|減少了多少|超過.*多少|比.*[多少]|"
+    r"少幾|多幾|相差|差距|差了|多了多少|少了多少|增加了多少|減少了多少|超過.*多少|比(?![率例重]).*[多少]|"
     r"how many more|how many fewer|difference|apart from|other than|leaving out|excluding|not counting|except|"
     r"beat .* by|exceed.* by|more than .* by",
     re.I,
