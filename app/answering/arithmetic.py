@@ -18,7 +18,7 @@ from app.answering.question import QuestionAnalysis
 # and a confidently wrong computed sum is worse than the stated figure.
 _SUM = re.compile(
     r"加上|加起來|兩者|三者|(?:和|與|及|、).{1,20}合計|合計.{0,6}(?:和|與|及)|"
-    r"together|combined|sum of|across the two|counting (?:both|the)|plus\b",
+    r"together|combined|sum of|across the two|counting (?:both|the)|\bplus\b",
     re.I,
 )
 _DIFF = re.compile(

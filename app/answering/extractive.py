@@ -389,4 +389,6 @@ def _trim(
         keep.add(i)
         length += len(clauses[i])
     text = "".join(clauses[i] for i in sorted(keep)).strip("，,；; ")
+    if not text:  # no single clause fits: cut the sentence itself
+        text = sentence[: limit - 1] + "…"
     return text[: limit - 1] + "…" if len(text) >= limit else text
