@@ -93,3 +93,20 @@ def test_two_table_cells_combined_show_the_operands(pipeline):
     assert _has(a.answer, "26,712") and "16,468" in a.answer and "10,244" in a.answer
     a = pipeline.ask("112年12月全國入出國（境）人次比1月多了多少？")
     assert _has(a.answer, "1,798,852") and a.answer.index("3,730,193") < a.answer.index("1,931,341")
+
+
+def test_every_dev_question_gets_a_short_cited_answer_or_an_abstention(pipeline):
+    """Contract invariants over the whole dev set: never empty, at most 300 characters, a citation
+    with a path for every answer, the asker's language in `lang`."""
+    import json
+    from pathlib import Path
+
+    dev = Path(__file__).resolve().parents[2] / "eval" / "data" / "dev.jsonl"
+    for line in dev.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        a = pipeline.ask(item["question"])
+        assert a.answer.strip(), item["id"]
+        assert len(a.answer) <= 300, (item["id"], len(a.answer))
+        assert a.lang == item["lang"], item["id"]
+        if not a.abstained:
+            assert a.citations and (a.citations[0].path_zh or a.citations[0].path_en), item["id"]
