@@ -37,8 +37,9 @@ class Settings(BaseSettings):
     )
     embedding_quantize: Literal["int8", "none"] = Field(
         "int8",
-        description="'int8': the embedding model's Linear layers run as dynamic int8 (per-channel weights; "
-        "~2.7x faster encoding, dev-set retrieval recall within 0.5 points); 'none': float32. "
+        description="'int8': the embedding model's Linear layers run as dynamic int8 (per-channel weights) and "
+        "its word-embedding table is block int8 (~2x faster encoding, ~170 MB less serving RSS, dev-set "
+        "retrieval recall within 0.5 points of float32); 'none': float32. "
         "Part of the index identity: changing it rebuilds the index.",
     )
     embedding_batch_size: int = Field(32, ge=1, description="Texts per encoding batch.")
