@@ -34,6 +34,7 @@ from index.hybrid import HybridRetriever, index_text
 from index.sparse import SparseIndex
 from index.terms import mine_terms
 from index.tokenize import TOKENIZER_VERSION, Tokenizer
+from ingest.corpus import sha256_file
 from ingest.records import Chunk
 
 INDEX_FORMAT = "nia-qa-index/1"
@@ -91,11 +92,7 @@ def chunks_digest(chunks: Sequence[Chunk]) -> str:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return sha256_file(path)
 
 
 def expected_identity(ingest: Any, model_id: str) -> dict[str, Any]:

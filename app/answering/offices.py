@@ -61,26 +61,25 @@ def find_office(q: QuestionAnalysis, offices: list[Office]) -> OfficeMatch | Non
     return best
 
 
+# Per language: how each contact field is phrased, and how the parts are joined.
+_PHRASES = {
+    "zh": ({"phone": "電話為 {}", "fax": "傳真為 {}", "address": "地址為{}"}, "{name}{parts}。", "，"),
+    "en": ({"phone": "phone {}", "fax": "fax {}", "address": "address {}"}, "{name}: {parts}.", "; "),
+}
+
+
 def answer_office(q: QuestionAnalysis, match: OfficeMatch) -> str:
     """One sentence with the asked contact field(s), in the question's language."""
     o = match.office
-    want = q.answer_type if q.answer_type in CONTACT_TYPES else "all"
-    if q.lang == "zh":
-        name = o.name_zh or o.name_en
-        parts = {
-            "phone": f"電話為 {o.phone}" if o.phone else "",
-            "fax": f"傳真為 {o.fax}" if o.fax else "",
-            "address": f"地址為{o.address_zh or o.address_en}" if (o.address_zh or o.address_en) else "",
-        }
-        chosen = [parts[want]] if want != "all" else [p for p in parts.values() if p]
-        chosen = [c for c in chosen if c] or [p for p in parts.values() if p]
-        return f"{name}{'，'.join(chosen)}。"
-    name = o.name_en or o.name_zh
-    parts = {
-        "phone": f"phone {o.phone}" if o.phone else "",
-        "fax": f"fax {o.fax}" if o.fax else "",
-        "address": f"address {o.address_en or o.address_zh}" if (o.address_en or o.address_zh) else "",
+    zh = q.lang == "zh"
+    values = {
+        "phone": o.phone,
+        "fax": o.fax,
+        "address": (o.address_zh or o.address_en) if zh else (o.address_en or o.address_zh),
     }
-    chosen = [parts[want]] if want != "all" else [p for p in parts.values() if p]
-    chosen = [c for c in chosen if c] or [p for p in parts.values() if p]
-    return f"{name}: {'; '.join(chosen)}."
+    field_phrases, sentence, joiner = _PHRASES["zh" if zh else "en"]
+    parts = {k: field_phrases[k].format(v) for k, v in values.items() if v}
+    want = q.answer_type if q.answer_type in CONTACT_TYPES else "all"
+    chosen = [parts[want]] if want in parts else list(parts.values())
+    name = (o.name_zh or o.name_en) if zh else (o.name_en or o.name_zh)
+    return sentence.format(name=name, parts=joiner.join(chosen))
