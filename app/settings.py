@@ -74,6 +74,14 @@ class Settings(BaseSettings):
     ask_workers: int = Field(
         4, ge=1, le=64, description="Threads answering web/API questions in parallel (shared pipeline)."
     )
+    serve_workers: int = Field(
+        2,
+        ge=1,
+        le=16,
+        description="Worker processes answering questions in `nia-qa serve`, each with its own pipeline "
+        "(one ask holds the GIL, so one process uses one core; default 2 = this machine's cores). "
+        "1 = answer on threads of the server process.",
+    )
     serve_torch_threads: int = Field(
         1,
         ge=0,

@@ -25,7 +25,12 @@ _NUM = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _QUANTITY = re.compile(
     r"(?<![第\d.,])(?!(?:19|20)\d\d(?!\d|\s*[萬億]))\d[\d,]*(?:\.\d+)?(?!\s*(?:年|月|時|點|週|號|條|st\b|nd\b|rd\b|th\b))(?![\d,])"
 )
-_DATE_SPAN = re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{2,4}\s*年\s*\d{1,2}\s*月")
+_DATE_SPAN = re.compile(
+    r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{2,4}\s*年\s*\d{1,2}\s*月|"
+    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:\s*(?:-|to|–)\s*\d{1,2})?(?:,\s*\d{4})?|"
+    r"\b\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*|\b\d{1,2}(?::\d\d)?\s*[ap]\.m\.",
+    re.I,
+)
 
 
 def has_quantity(text: str) -> bool:

@@ -1,4 +1,4 @@
-"""`nia-qa serve`: the web chat at / and the HTTP API at /api (docs at /docs), one process."""
+"""`nia-qa serve`: the web chat at / and the HTTP API at /api (docs at /docs); answers in --workers processes."""
 
 from __future__ import annotations
 
@@ -15,6 +15,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", help="bind address (default NIA_QA_HOST or 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default NIA_QA_PORT or 7860)")
     p.add_argument("--feedback-db", type=str, dest="feedback_db", help="SQLite file for feedback votes")
+    p.add_argument(
+        "--workers",
+        type=int,
+        help="processes answering questions, each with its own index copy (default NIA_QA_SERVE_WORKERS or 2)",
+    )
     p.add_argument("--answerer", choices=["extractive", "llm"], help="override NIA_QA_ANSWERER")
     p.set_defaults(handler=run)
 
@@ -26,8 +31,16 @@ def run(args: argparse.Namespace) -> int:
 
     from app.settings import Settings
     from app.web.run import serve
+    from ingest.errors import UserError
+
+    if args.workers is not None and not 1 <= args.workers <= 16:
+        raise UserError("--workers must be 1..16")
 
     settings = Settings().with_overrides(
-        host=args.host, port=args.port, feedback_db=args.feedback_db, answerer=args.answerer
+        host=args.host,
+        port=args.port,
+        feedback_db=args.feedback_db,
+        answerer=args.answerer,
+        serve_workers=args.workers,
     )
     return serve(settings)

@@ -257,6 +257,7 @@ def bench_api(
         settings_info = {
             "server": "nia-qa serve (separate process)",
             "answerer": settings.answerer,
+            "serve_workers": settings.serve_workers,
             "ask_workers": settings.ask_workers,
             "torch_threads": settings.serve_torch_threads,
         }

@@ -65,8 +65,10 @@ def serve(settings: Settings, pipeline_factory: PipelineFactory | None = None) -
 
         pipeline_factory = build_pipeline
     check_port_free(settings.host, settings.port)
-    tune_threads(settings)
-    app = create_app(pipeline_factory, settings)
+    workers = settings.serve_workers
+    if workers == 1:
+        tune_threads(settings)  # with worker processes each worker sets its own torch threads
+    app = create_app(pipeline_factory, settings, workers=workers)
     server = uvicorn.Server(_config(app, settings.host, settings.port, "warning"))
     url = url_for(settings.host, settings.port)
 

@@ -82,9 +82,14 @@ def create_app(
     *,
     feedback: FeedbackStore | None = None,
     with_chat: bool = True,
+    workers: int = 1,
 ) -> FastAPI:
-    """Build the app; nothing heavy happens until it starts (then the pipeline loads in a thread)."""
-    service = AskService(pipeline_factory, settings)
+    """Build the app; nothing heavy happens until it starts (then the pipeline loads in a thread).
+
+    ``workers > 1`` answers in that many worker processes (``pipeline_factory`` must then be picklable,
+    i.e. a module-level function such as ``build_pipeline``).
+    """
+    service = AskService(pipeline_factory, settings, workers=workers)
     store = feedback or FeedbackStore(settings.feedback_db)
 
     @asynccontextmanager

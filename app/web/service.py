@@ -4,15 +4,24 @@ The server answers at once (``/healthz`` says "loading") while the index and
 model load in a thread. Questions run on a small thread pool; at most
 ``queue_limit`` may be waiting or running, further ones are refused at once
 (:class:`Busy`) instead of piling up.
+
+With ``workers > 1`` (``nia-qa serve --workers N``) each question runs in one of
+N worker processes instead, each holding its own copy of the pipeline: one
+``ask`` is mostly Python that holds the GIL, so threads of one process cannot
+use more than one core. The web server itself (FastAPI + Gradio, whose session
+state is per process) stays a single process; only the answering is spread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from types import SimpleNamespace
 from typing import Any
 
 from app.records import Answer, QAPipeline, Turn
@@ -30,12 +39,96 @@ class Busy(Exception):
     """Too many questions queued; retry shortly."""
 
 
-class AskService:
-    """Owns the pipeline's lifecycle and the bounded worker pool."""
+# -- worker-process side (``workers > 1``) -------------------------------------
+_WORKER: dict[str, Any] = {}
 
-    def __init__(self, pipeline_factory: PipelineFactory, settings: Settings) -> None:
+
+def _worker_init(factory: PipelineFactory, settings: Settings) -> None:
+    """Runs once in each worker process: build its own pipeline (errors are kept for the probe)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent stops us
+    if settings.serve_torch_threads > 0:
+        import torch
+
+        torch.set_num_threads(settings.serve_torch_threads)
+    try:
+        _WORKER["pipeline"] = factory(settings)
+    except UserError as exc:
+        _WORKER["error"] = str(exc)
+    except Exception as exc:  # noqa: BLE001 - reported by /healthz
+        _WORKER["error"] = f"{type(exc).__name__}: {exc}"
+
+
+def _worker_probe() -> tuple[str | None, dict[str, Any], tuple[Any, ...]]:
+    """(error, index facts, sections) of this worker's pipeline; sections feed the chat's twin lookup."""
+    pipeline = _WORKER.get("pipeline")
+    if pipeline is None:
+        return _WORKER.get("error", "the pipeline did not load"), {}, ()
+    sections = getattr(getattr(pipeline, "ingest", None), "sections", None) or ()
+    return None, _index_facts(pipeline), tuple(sections)
+
+
+def _worker_ask(question: str, history: list[Turn] | None) -> Answer:
+    return _WORKER["pipeline"].ask(question, history=history)
+
+
+class _ProcessPool:
+    """N single-process executors, each with its own pipeline; a question goes to the least busy one."""
+
+    def __init__(self, factory: PipelineFactory, settings: Settings, workers: int) -> None:
+        ctx = multiprocessing.get_context("spawn")  # never fork a process that runs threads
+        self._executors = [
+            ProcessPoolExecutor(1, mp_context=ctx, initializer=_worker_init, initargs=(factory, settings))
+            for _ in range(workers)
+        ]
+        self._inflight = [0] * workers
+        self._lock = threading.Lock()
+
+    def probe(self) -> list[tuple[str | None, dict[str, Any], tuple[Any, ...]]]:
+        """Start every worker and wait until each has loaded (or failed to load) its pipeline."""
+        futures = [ex.submit(_worker_probe) for ex in self._executors]
+        out = []
+        for fut in futures:
+            try:
+                out.append(fut.result())
+            except Exception as exc:  # noqa: BLE001 - a worker that died while loading
+                out.append((f"worker process failed: {type(exc).__name__}: {exc}", {}, ()))
+        return out
+
+    def submit(self, question: str, history: list[Turn] | None) -> Future[Answer]:
+        with self._lock:
+            i = min(range(len(self._inflight)), key=self._inflight.__getitem__)
+            self._inflight[i] += 1
+        fut = self._executors[i].submit(_worker_ask, question, history)
+
+        def done(_f: Future[Answer]) -> None:
+            with self._lock:
+                self._inflight[i] -= 1
+
+        fut.add_done_callback(done)
+        return fut
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Stop every worker: cancel queued questions, let running ones end, terminate stragglers."""
+        procs = []
+        for ex in self._executors:
+            procs.extend(list((getattr(ex, "_processes", None) or {}).values()))
+            ex.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + timeout
+        for proc in procs:
+            proc.join(max(0.0, deadline - time.monotonic()))
+            if proc.is_alive():
+                proc.terminate()
+                proc.join(2)
+
+
+class AskService:
+    """Owns the pipeline's lifecycle and the bounded worker pool (threads, or processes when ``workers > 1``)."""
+
+    def __init__(self, pipeline_factory: PipelineFactory, settings: Settings, workers: int = 1) -> None:
         self._factory = pipeline_factory
         self.settings = settings
+        self.workers = max(1, workers)
+        self._procs: _ProcessPool | None = None
         self._pipeline: QAPipeline | None = None
         self._error: str | None = None
         self._started_at: float | None = None
@@ -57,6 +150,9 @@ class AskService:
             self._loader.start()
 
     def _load(self) -> None:
+        if self.workers > 1:
+            self._load_processes()
+            return
         try:
             pipeline = self._factory(self.settings)
         except UserError as exc:
@@ -69,6 +165,22 @@ class AskService:
             self._load_seconds = time.perf_counter() - (self._started_at or time.perf_counter())
             self._ready.set()
 
+    def _load_processes(self) -> None:
+        try:
+            self._procs = _ProcessPool(self._factory, self.settings, self.workers)
+            results = self._procs.probe()
+        except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable factory
+            results = [(f"{type(exc).__name__}: {exc}", {}, ())]
+        errors = [err for err, _, _ in results if err]
+        if errors:
+            self._error = errors[0]
+        else:
+            _, facts, sections = results[0]
+            # What the chat and /healthz read from "the pipeline"; the real ones live in the workers.
+            self._pipeline = SimpleNamespace(ingest=SimpleNamespace(sections=sections), facts=facts)  # type: ignore[assignment]
+        self._load_seconds = time.perf_counter() - (self._started_at or time.perf_counter())
+        self._ready.set()
+
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Block until loading finished; True when the pipeline is usable."""
         self._ready.wait(timeout)
@@ -76,6 +188,8 @@ class AskService:
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._procs is not None:
+            self._procs.shutdown()
 
     @property
     def pipeline(self) -> QAPipeline:
@@ -89,6 +203,7 @@ class AskService:
         out: dict[str, Any] = {
             "status": state,
             "answerer": self.settings.answerer,
+            "workers": self.workers,
             "embedding_model": self.settings.embedding_model,
             "queue": {"pending": self._pending, "limit": self.settings.queue_limit},
         }
@@ -97,7 +212,8 @@ class AskService:
         if self._error:
             out["error"] = self._error
         if self._pipeline is not None:
-            out["index"] = _index_facts(self._pipeline)
+            facts = getattr(self._pipeline, "facts", None) if self._procs is not None else None
+            out["index"] = facts if facts is not None else _index_facts(self._pipeline)
         return out
 
     # -- asking -------------------------------------------------------------
@@ -116,6 +232,8 @@ class AskService:
         pipeline = self.pipeline
         self._admit()
         try:
+            if self._procs is not None:
+                return self._procs.submit(question, history).result()
             return pipeline.ask(question, history=history)
         finally:
             self._release()
@@ -125,6 +243,8 @@ class AskService:
         pipeline = self.pipeline
         self._admit()
         try:
+            if self._procs is not None:
+                return await asyncio.wrap_future(self._procs.submit(question, history))
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._executor, lambda: pipeline.ask(question, history=history))
         finally:
