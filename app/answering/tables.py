@@ -133,9 +133,10 @@ def compatible(q: QuestionAnalysis, match: CellMatch) -> bool:
     if q.lang == "zh" and q.unit and not (_unit_kinds(q.unit) & _unit_kinds(t.unit_zh)):
         return False  # "幾艘郵輪" cannot be answered in 人次
     if q.lang == "en":
-        table_words = _words(" ".join([t.title_en, *t.columns, *(r.label_en for r in t.rows)]))
+        table_text = " ".join([t.title_en, *t.columns, *(r.label_en for r in t.rows)])
+        table_words = _words(table_text) | set(re.findall(r"[a-z]+", table_text.lower()))
         for name in _CAPITALISED.findall(q.search_text):
-            if name not in _GENERIC_CAPS and not _words(name) <= table_words:
+            if name not in _GENERIC_CAPS and not (_words(name) <= table_words or name.lower() in table_words):
                 return False  # "Myanmar" spouses: the table has no such column
     return True
 
