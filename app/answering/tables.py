@@ -135,7 +135,10 @@ def compatible(q: QuestionAnalysis, match: CellMatch) -> bool:
     if q.lang == "en":
         table_text = " ".join([t.title_en, *t.columns, *(r.label_en for r in t.rows)])
         table_words = _words(table_text) | set(re.findall(r"[a-z]+", table_text.lower()))
+        asked = _words(q.search_text)  # after phrase rewriting ("Terminal 1" -> "t1")
         for name in _CAPITALISED.findall(q.search_text):
+            if name.lower() not in asked:
+                continue
             if name not in _GENERIC_CAPS and not (_words(name) <= table_words or name.lower() in table_words):
                 return False  # "Myanmar" spouses: the table has no such column
     return True
