@@ -51,11 +51,29 @@ def _worker_init(factory: PipelineFactory, settings: Settings) -> None:
 
         torch.set_num_threads(settings.serve_torch_threads)
     try:
-        _WORKER["pipeline"] = factory(settings)
+        pipeline = factory(settings)
+        _warm_up(pipeline)
+        _WORKER["pipeline"] = pipeline
     except UserError as exc:
         _WORKER["error"] = str(exc)
     except Exception as exc:  # noqa: BLE001 - reported by /healthz
         _WORKER["error"] = f"{type(exc).__name__}: {exc}"
+
+
+# Asked once per worker before it reports ready: jieba, the tokenizer and torch load lazily on the
+# first question (seconds), which would otherwise stall the first questions sent to a fresh worker.
+_WARM_UP_QUESTIONS = ("112年入出境人次是多少？", "How many people entered and exited Taiwan in 2023?")
+
+
+def _warm_up(pipeline: QAPipeline) -> None:
+    warm = getattr(getattr(pipeline, "retriever", None), "warm_up", None)
+    if callable(warm):
+        warm()
+    for question in _WARM_UP_QUESTIONS:
+        try:
+            pipeline.ask(question)
+        except Exception:  # noqa: BLE001, S112 - warming only; real questions report their own errors
+            continue
 
 
 def _worker_probe() -> tuple[str | None, dict[str, Any], tuple[Any, ...]]:
@@ -81,6 +99,7 @@ class _ProcessPool:
             for _ in range(workers)
         ]
         self._inflight = [0] * workers
+        self._turn = 0  # ties go round-robin, so every worker gets questions at low load too
         self._lock = threading.Lock()
 
     def probe(self) -> list[tuple[str | None, dict[str, Any], tuple[Any, ...]]]:
@@ -96,7 +115,10 @@ class _ProcessPool:
 
     def submit(self, question: str, history: list[Turn] | None) -> Future[Answer]:
         with self._lock:
-            i = min(range(len(self._inflight)), key=self._inflight.__getitem__)
+            n = len(self._inflight)
+            order = [(self._turn + k) % n for k in range(n)]
+            i = min(order, key=self._inflight.__getitem__)
+            self._turn = (i + 1) % n
             self._inflight[i] += 1
         fut = self._executors[i].submit(_worker_ask, question, history)
 
