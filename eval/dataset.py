@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from ingest.errors import UserError
 
@@ -25,15 +25,7 @@ ItemType = Literal[
     "multi_hop",
     "unanswerable",
 ]
-ITEM_TYPES: tuple[str, ...] = (
-    "narrative_number",
-    "narrative_fact",
-    "table_cell",
-    "office_contact",
-    "cross_lingual",
-    "multi_hop",
-    "unanswerable",
-)
+ITEM_TYPES: tuple[str, ...] = get_args(ItemType)
 LANGS: tuple[str, ...] = ("zh", "en")
 REQUIRED_FIELDS: tuple[str, ...] = (
     "id",

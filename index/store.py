@@ -188,7 +188,15 @@ def build_retriever(
     dense = DenseIndex.build(vectors)
     t_dense = time.perf_counter() - t1
     _say(progress, f"index: FAISS IndexFlatIP, dim {dense.dim} ({t_dense:.1f}s)")
-    retriever = HybridRetriever(
+    retriever = _retriever(chunks, embedder, dense, sparse, tokenizer, settings)
+    return retriever, {"sparse_s": round(t_sparse, 3), "dense_s": round(t_dense, 3)}
+
+
+def _retriever(
+    chunks: Sequence[Chunk], embedder: Any, dense: Any, sparse: Any, tokenizer: Any, settings: Any
+) -> HybridRetriever:
+    """The retriever over built or loaded parts, tuned by the settings (one place for both paths)."""
+    return HybridRetriever(
         chunks,
         embedder,
         dense,
@@ -198,7 +206,6 @@ def build_retriever(
         candidates=getattr(settings, "retrieval_candidates", 40),
         sibling_weight=getattr(settings, "sibling_weight", 0.5),
     )
-    return retriever, {"sparse_s": round(t_sparse, 3), "dense_s": round(t_dense, 3)}
 
 
 def save_index(
@@ -263,16 +270,7 @@ def load_retriever(index_dir: Path, ingest: Any, embedder: Any, settings: Any) -
             f"{DENSE_FILE} has {len(dense)} vectors of dim {dense.dim}, expected {len(chunks)}"
         )
     tokenizer = Tokenizer(terms, cache_dir=Path(settings.cache_dir) / "jieba")
-    return HybridRetriever(
-        chunks,
-        embedder,
-        dense,
-        sparse,
-        tokenizer,
-        rrf_k=settings.rrf_k,
-        candidates=getattr(settings, "retrieval_candidates", 40),
-        sibling_weight=getattr(settings, "sibling_weight", 0.5),
-    )
+    return _retriever(chunks, embedder, dense, sparse, tokenizer, settings)
 
 
 # -- the entry points -------------------------------------------------------------------------------
