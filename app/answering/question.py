@@ -66,7 +66,8 @@ _ANSWER_TYPES_EN: list[tuple[str, tuple[str, ...]]] = [
 ]
 _OPINION = re.compile(
     r"(你認為|你覺得|您認為|應不應該|應該如何|好不好|值得|最好的|評價|預測|預估未來|將來會|未來會|會不會|看法|"
-    r"明年|還會|會再|是否會|將會|"
+    r"明年|還會|會再|是否會|將會|將有多少|會有多少|比較好|更好|較佳|"
+    r"\bhow many\b.*\bwill\b|\bwill\b.*\bhow many\b|\bbetter than\b|\bworse than\b|"
     r"\bshould\b|\bopinion\b|\bthink\b|\bbelieve\b|\bpredict|\bforecast|\bbest\b|\bworst\b|"
     r"\bwill\b.*\b(?:next|future|again|keep|continue|still|2025|2026)\b|\bnext year\b|\bwill there be\b)",
     re.I,
