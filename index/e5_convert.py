@@ -408,16 +408,23 @@ def build_tokenizer(f: E5File):
     return tok
 
 
-def _tokenizer_config(f: E5File) -> dict:
+def _special_tokens(f: E5File) -> dict:
+    """XLM-R special tokens by the ids the file declares (cls = bos, sep = eos)."""
     names = [p for p, _ in f.pieces]
     return {
-        "tokenizer_class": "PreTrainedTokenizerFast",
         "bos_token": names[f.bos],
         "eos_token": names[f.eos],
         "sep_token": names[f.eos],
         "cls_token": names[f.bos],
         "pad_token": names[f.pad],
         "unk_token": names[f.unk],
+    }
+
+
+def _tokenizer_config(f: E5File) -> dict:
+    return {
+        "tokenizer_class": "PreTrainedTokenizerFast",
+        **_special_tokens(f),
         "model_max_length": MAX_SEQ_LENGTH,
         "model_input_names": ["input_ids", "attention_mask"],
         "clean_up_tokenization_spaces": False,
@@ -437,20 +444,7 @@ def _write_folder(f: E5File, out: Path) -> None:
     (out / "config.json").write_text(json.dumps(bert_config(f), indent=2))
     build_tokenizer(f).save(str(out / "tokenizer.json"))
     (out / "tokenizer_config.json").write_text(json.dumps(_tokenizer_config(f), indent=2))
-    names = [p for p, _ in f.pieces]
-    (out / "special_tokens_map.json").write_text(
-        json.dumps(
-            {
-                "bos_token": names[f.bos],
-                "eos_token": names[f.eos],
-                "sep_token": names[f.eos],
-                "cls_token": names[f.bos],
-                "pad_token": names[f.pad],
-                "unk_token": names[f.unk],
-            },
-            indent=2,
-        )
-    )
+    (out / "special_tokens_map.json").write_text(json.dumps(_special_tokens(f), indent=2))
     _write_st_modules(f, out)
 
 
