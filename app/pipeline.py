@@ -9,17 +9,20 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from app.answering.evidence import EvidenceScorer
 from app.answering.extractive import Draft, ExtractiveAnswerer, ReportView
 from app.answering.followup import place_stems, resolve_follow_up
 from app.answering.question import analyze
+from app.answering.sentences import split_sentences
 from app.answering.verify import verify_draft
 from app.chain import ChainState, build_chain
 from app.input_guard import clean_question, detect_lang
 from app.records import Answer, Turn
 from app.settings import Settings
 from index.records import Hit
+from index.sentence_vectors import SentenceVectors
 
 Progress = Callable[[str], None]
 
@@ -37,9 +40,13 @@ class Pipeline:
         self.retriever = retriever
         tokenize = retriever.tokenizer.tokenize
         self.view = ReportView(ingest.sections, ingest.tables, ingest.offices, ingest.chunks)
-        self.scorer = EvidenceScorer(
-            tokenize, [s for s in ingest.sections if not s.section_id.startswith("appendix/")]
+        narrative = [s for s in ingest.sections if not s.section_id.startswith("appendix/")]
+        vectors = SentenceVectors.build(
+            retriever.embedder,
+            [t for s in narrative for t in split_sentences(s.text, s.lang)],
+            Path(settings.cache_dir) / "embeddings",
         )
+        self.scorer = EvidenceScorer(tokenize, narrative, vectors)
         self.places = place_stems(
             [r.label_zh for t in ingest.tables for r in t.rows]
             + [r.label_en for t in ingest.tables for r in t.rows]
@@ -47,7 +54,9 @@ class Pipeline:
             + [o.name_zh for o in ingest.offices]
             + [o.name_en for o in ingest.offices]
         )
-        self.extractive = ExtractiveAnswerer(self.view, self.scorer, places=self.places)
+        self.extractive = ExtractiveAnswerer(
+            self.view, self.scorer, places=self.places, query_vector=retriever.query_vector
+        )
         primary = self.extractive
         if settings.answerer == "llm":
             from app.answering.llm import LLMAnswerer

@@ -11,7 +11,8 @@ Chinese question also surfaces English-only wording (and the reverse).
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -22,6 +23,8 @@ from index.records import Hit
 from index.sparse import SparseIndex
 from index.tokenize import Tokenizer
 from ingest.records import Chunk
+
+QUERY_CACHE = 64
 
 
 class QueryEmbedder(Protocol):
@@ -82,6 +85,9 @@ class HybridRetriever:
         for i, c in enumerate(self.chunks):
             self._by_section[c.section_id].append(i)
         self._by_id = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+        # The answerer scores evidence sentences against the same query vector: keep the last few.
+        self._qvec_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._qvec_lock = threading.Lock()
 
     # -- building blocks -------------------------------------------------------------------------
 
@@ -92,8 +98,20 @@ class HybridRetriever:
             warm()
         self.tokenizer.warm_up()
 
-    def _query_vector(self, query: str) -> np.ndarray:
-        return np.asarray(self.embedder.embed_queries([query]), dtype=np.float32)[0]
+    def query_vector(self, query: str) -> np.ndarray:
+        """The L2-normalised query embedding (cached for the last ``QUERY_CACHE`` queries)."""
+        with self._qvec_lock:
+            vec = self._qvec_cache.get(query)
+            if vec is not None:
+                self._qvec_cache.move_to_end(query)
+                return vec
+        vec = np.asarray(self.embedder.embed_queries([query]), dtype=np.float32)[0]
+        vec.setflags(write=False)
+        with self._qvec_lock:
+            self._qvec_cache[query] = vec
+            while len(self._qvec_cache) > QUERY_CACHE:
+                self._qvec_cache.popitem(last=False)
+        return vec
 
     def _dense_ranked(self, qvec: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         return self.dense.search(qvec, n)
@@ -109,7 +127,7 @@ class HybridRetriever:
 
     def dense_search(self, query: str, k: int) -> list[Hit]:
         """Dense-only ranking (cosine scores); for comparisons and the bench."""
-        idx, scores = self._dense_ranked(self._query_vector(query), k)
+        idx, scores = self._dense_ranked(self.query_vector(query), k)
         return self._hits(idx, scores, "dense")
 
     def sparse_search(self, query: str, k: int) -> list[Hit]:
@@ -133,7 +151,7 @@ class HybridRetriever:
         """Top ``k`` chunks: RRF of dense and BM25 top-N, with sibling expansion."""
         if k <= 0 or not query.strip():
             return []
-        qvec = self._query_vector(query)
+        qvec = self.query_vector(query)
         n = max(self.candidates, k)
         d_idx, _ = self._dense_ranked(qvec, n)
         s_idx, _ = self._sparse_ranked(query, n)

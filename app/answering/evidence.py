@@ -14,11 +14,19 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from app.answering.question import REPORT_YEAR, QuestionAnalysis, years_in
 from app.answering.sentences import split_sentences
+from index.sentence_vectors import SentenceVectors
 from ingest.records import Section
 
 Tokenize = Callable[[str], list[str]]
+
+# e5 cosines of a question with unrelated report sentences sit around 0.75-0.8; above the
+# floor, similarity adds to the lexical score (paraphrase, and questions in the other language).
+SIMILARITY_FLOOR = 0.75
+SIMILARITY_WEIGHT = 4.0  # swept on the dev set: 1, 4, 8 x floor 0.75, 0.80, 0.84
 
 _NUM = re.compile(r"\d[\d,]*(?:\.\d+)?")
 # A quantity, not a date or an ordinal: "4萬4,968通", "111 座", "27,048 workers"; not "112 年", "1 月", "第 3 條".
@@ -65,13 +73,22 @@ class Candidate:
     index: int  # position of the sentence within its section
     section_rank: int
     width: int = 1  # sentences in the window
+    similarity: float = 0.0  # embedding cosine of question and window, 0 when unknown
 
 
 class EvidenceScorer:
     """Scores sentences against a question; IDF comes from every sentence of the report."""
 
-    def __init__(self, tokenize: Tokenize, sections: Iterable[Section]) -> None:
+    def __init__(
+        self,
+        tokenize: Tokenize,
+        sections: Iterable[Section],
+        vectors: SentenceVectors | None = None,
+        similarity_weight: float = SIMILARITY_WEIGHT,
+    ) -> None:
         self._tokenize = tokenize
+        self.vectors = vectors
+        self.similarity_weight = similarity_weight
         df: Counter[str] = Counter()
         n = 0
         for sec in sections:
@@ -96,7 +113,12 @@ class EvidenceScorer:
         return {t: self.idf(t) for t in set(self.terms(q.search_text))}
 
     def score_section(
-        self, q: QuestionAnalysis, weights: dict[str, float], section: Section, rank: int
+        self,
+        q: QuestionAnalysis,
+        weights: dict[str, float],
+        section: Section,
+        rank: int,
+        query_vector: np.ndarray | None = None,
     ) -> list[Candidate]:
         total = sum(weights.values()) or 1.0
         # Terms of the section's headings belong to every sentence under them: "112 年度核定補助
@@ -124,9 +146,13 @@ class EvidenceScorer:
                 coverage = 0.75 * coverage + 0.25 * in_sentence / total
                 fit = _type_fit(q, text) * (1.0 if satisfies(q, text) else 0.35)
                 score = coverage * fit + _year_fit(q, text) + 0.08 / (1 + rank)
+                similarity = 0.0
+                if query_vector is not None and self.vectors is not None:
+                    similarity = self.vectors.similarity(query_vector, sentences[i : i + width]) or 0.0
+                    score += self.similarity_weight * max(0.0, similarity - SIMILARITY_FLOOR) * fit
                 if width == 2:
                     score *= 0.93
-                out.append(Candidate(section, text, score, coverage, i, rank, width))
+                out.append(Candidate(section, text, score, coverage, i, rank, width, similarity))
         return out
 
 
@@ -134,6 +160,12 @@ _PHONE = re.compile(r"(?:\+\d{1,3}|\(0\d{1,3}\)|\b0\d{1,3})[\s-]?\d{3,4}[\s-]?\d
 _COUNT_WORD = re.compile(
     r"[一二兩三四五六七八九十百千萬]+\s*[個項件場次人名座家所條年天組類種國位艘架]|\b(?:one|two|three|four|five|six|seven|"
     r"eight|nine|ten|eleven|twelve|dozen|hundred|thousand)\b",
+    re.I,
+)
+# A length of time: "2 年", "三個月", "30 天", "two years", "a 3-day", "one year".
+_SPAN = re.compile(
+    r"(?<![\d,.])(?:[1-9]\d?|[一二兩三四五六七八九十半]+)\s*(?:年(?!度|底|\s*\d)|個月|天|小時|週)|"
+    r"\b(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|a|an)[\s-]+(?:years?|months?|days?|hours?|weeks?|nights?)\b",
     re.I,
 )
 MAX_WINDOW_CHARS = 300
@@ -153,6 +185,8 @@ def satisfies(q: QuestionAnalysis, text: str) -> bool:
         return bool(_DATE.search(text))
     if kind in {"phone", "fax"}:
         return bool(_PHONE.search(text))
+    if kind == "duration":
+        return bool(_SPAN.search(text))
     return True
 
 
@@ -174,6 +208,8 @@ def _type_fit(q: QuestionAnalysis, sentence: str) -> float:
         return fit
     if kind == "date":
         return 1.1 if _DATE.search(sentence) else 0.7
+    if kind == "duration":
+        return 1.2 if _SPAN.search(sentence) else 0.7
     return 1.0
 
 

@@ -9,7 +9,10 @@ zh<->en alignment. Weak evidence or a year the evidence does not mention -> abst
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
 
 from app.answering.arithmetic import combination, compute, operands, phrase
 from app.answering.evidence import Candidate, EvidenceScorer, satisfies
@@ -92,11 +95,13 @@ class ExtractiveAnswerer:
         scorer: EvidenceScorer,
         config: ExtractiveConfig | None = None,
         places: set[str] | frozenset[str] = frozenset(),
+        query_vector: Callable[[str], np.ndarray] | None = None,
     ) -> None:
         self.view = view
         self.scorer = scorer
         self.config = config or ExtractiveConfig()
         self.places = places
+        self.query_vector = query_vector  # the retriever's (cached) question embedding
 
     # -- public -----------------------------------------------------------------
     def answer(self, q: QuestionAnalysis, hits: list[Hit]) -> Draft:
@@ -152,13 +157,14 @@ class ExtractiveAnswerer:
         candidates: list[Candidate] = []
         seen: set[str] = set()
         rank = 0
+        qvec = self.query_vector(q.search_text) if self.query_vector else None
         for hit in hits:
             sid = hit.chunk.section_id
             if sid in seen or sid not in self.view.sections or sid in self.view.record_sections:
                 continue  # table and office sections are answered from their records, not as prose
             seen.add(sid)
             sec = self.view.sections[sid]
-            candidates += self.scorer.score_section(q, weights, sec, rank)
+            candidates += self.scorer.score_section(q, weights, sec, rank, qvec)
             rank += 1
             if rank >= self.config.max_sections:
                 break
@@ -332,7 +338,9 @@ _GENERIC_NAMES = frozenset(
 
 
 def _mentions(c: Candidate, name: str) -> bool:
-    haystack = f"{c.sentence} {' '.join(c.section.path)}".replace("台", "臺")
+    # The section as a whole: "the program had a cumulative viewership of ..." is about the
+    # "We Are Family" series its section names two sentences earlier.
+    haystack = f"{c.sentence} {' '.join(c.section.path)} {c.section.text}".replace("台", "臺")
     return name.lower() in haystack.lower()
 
 

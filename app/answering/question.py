@@ -114,7 +114,7 @@ class QuestionAnalysis:
     question: str  # as typed (cleaned)
     lang: str  # "zh" | "en"
     search_text: str  # Traditional, NFKC: what retrieval and matching use
-    answer_type: str  # count|amount|percent|date|phone|fax|address|yesno|name|other
+    answer_type: str  # count|amount|percent|date|duration|phone|fax|address|yesno|name|other
     years: frozenset[int] = frozenset()  # Gregorian years mentioned
     months: frozenset[int] = frozenset()
     unit: str = ""  # the asked unit, e.g. "座", "人次", "e-gates"
@@ -153,13 +153,45 @@ def months_in(text: str, lang: str) -> set[int]:
 _QUANTITY_ASKED = re.compile(r"(?:多少|幾)\s*(?:通|次|件|人|名|張|筆)|\bhow many\b", re.I)
 
 
+# English wh-questions ("What fine did ... pay?", "How did the NIA do?") contain "did"/"does" without
+# asking yes or no; only a question that opens with the auxiliary does.
+_EN_YESNO_OPENING = re.compile(
+    r"^\W*(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would)\b", re.I
+)
+_EN_WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
+# "What fine / surplus / fee ...": the asked thing is money.
+_EN_MONEY_NOUN = re.compile(
+    r"\b(?:fines?|surplus|deficit|fees?|subsid(?:y|ies)|salar(?:y|ies)|grants?|spend|spent|paid|pay)\b", re.I
+)
+# "What cumulative viewership / total number ...": the asked thing is a count.
+_EN_COUNT_NOUN = re.compile(
+    r"\bwhat\b[^?]{0,30}\b(?:total|count|viewership|attendance|turnout|headcount)\b", re.I
+)
+_DURATION = re.compile(r"\bhow long\b|多久|多長時間|期限多長|(?<!哪)幾年|(?<!哪)幾個月|(?<!哪)幾天", re.I)
+
+
+_ZH_WHEN = re.compile(r"哪幾?個?月|哪一?天|哪一?年|幾月幾日")
+
+
 def classify(text: str, lang: str) -> str:
     if _QUANTITY_ASKED.search(text):
         return (
             "count"  # "接了多少通電話" / "how many phone calls" count calls, they do not ask a number to dial
         )
+    if _DURATION.search(text):
+        return "duration"
+    if lang == "zh" and _ZH_WHEN.search(text):
+        return "date"  # "在哪幾個月" asks when, not where
     table = _ANSWER_TYPES_ZH if lang == "zh" else _ANSWER_TYPES_EN
     low = f" {text.lower()} "
+    if lang == "en":
+        wh = bool(_EN_WH.search(text))
+        if _EN_MONEY_NOUN.search(text) and wh and not re.search(r"\bhow many\b", text, re.I):
+            return "amount"
+        if _EN_COUNT_NOUN.search(text):
+            return "count"
+        if wh and not _EN_YESNO_OPENING.search(text):
+            table = [(n, c) for n, c in table if n != "yesno"]
     for name, cues in table:
         if any(c in low for c in cues):
             return name
