@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.answering.countries import ASKS_COUNTRY, countries_in
 from app.answering.question import REPORT_YEAR, QuestionAnalysis, years_in
 from app.answering.sentences import split_sentences
 from index.sentence_vectors import SentenceVectors
@@ -61,6 +62,12 @@ _QUESTION_WORDS = frozenset(
     "多少 幾 什麼 哪些 哪個 哪一 哪 是否 有沒有 為何 如何 何時 請問 嗎 呢 的 了 是 有 在 和 與 及 "
     "how many much what which who when where why does do did is are was were the a an of in on to for "
     "and or by with nia 移民署 本署 年 年度 共 總共 一共 約 多 report annual".split()
+    # Phrasing of questions, not topics: rare in the report, so their IDF would drown the topic words.
+    + "哪一天 一天 哪幾 哪幾個 哪一 哪一個 什麼時候 時候 現在 目前 可以 能 被 去 到 為止 之前 已經 叫 做 要 還 "
+    "一種 一個 共有 總計 請 告訴 一下 呢 啊 吧 是從 從 當時 實際上 到底 究竟 大概 大約 左右 "
+    "get got now currently kind sort came come could can again went made make took take else besides "
+    "exactly roughly approximately about actually much many more any some there their they them it its "
+    "that this these those from at as be been being has have had will would should into after before".split()
 )
 
 
@@ -174,6 +181,10 @@ _CAPTION = re.compile(r"^\s*(?:圖|表|Figure|Table|Fig\.)\s*\d+\s*[-－–]\s*\
 
 def satisfies(q: QuestionAnalysis, text: str) -> bool:
     """Whether ``text`` can answer the question's type at all (a count needs a number, a phone a number...)."""
+    if ASKS_COUNTRY.search(q.search_text) and not (countries_in(text) - countries_in(q.search_text)):
+        return False  # "which nationality ...": only evidence naming a country answers
+    if _ASKS_PERSON.search(q.search_text) and not _names_someone(q, text):
+        return False  # "who won ...": evidence without a name does not answer
     kind = q.answer_type
     if kind == "count":
         return has_quantity(text) or bool(_COUNT_WORD.search(text))
@@ -188,6 +199,26 @@ def satisfies(q: QuestionAnalysis, text: str) -> bool:
     if kind == "duration":
         return bool(_SPAN.search(text))
     return True
+
+
+_ASKS_PERSON = re.compile(r"\bwho (?:won|was|were|is|signed|wrote|led|chaired|presided|hosted)\b", re.I)
+_NAME_WORD = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)*")
+_NOT_NAMES = frozenset(
+    "January February March April May June July August September October November December Monday Tuesday "
+    "Wednesday Thursday Friday Saturday Sunday NIA Taiwan Taiwanese The In On At As For By With".split()
+)
+
+
+def _names_someone(q: QuestionAnalysis, text: str) -> bool:
+    """English evidence names a person or body the question does not already name; Chinese passes."""
+    if not text.isascii() and re.search(r"[\u4e00-\u9fff]", text):
+        return True
+    asked = {w.lower() for w in re.findall(r"[A-Za-z]+", q.search_text)}
+    for name in _NAME_WORD.findall(text):
+        words = [w for w in re.split(r"[- ]", name) if w not in _NOT_NAMES]
+        if any(w.lower() not in asked for w in words):
+            return True
+    return False
 
 
 def _type_fit(q: QuestionAnalysis, sentence: str) -> float:

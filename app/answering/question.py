@@ -193,7 +193,11 @@ def classify(text: str, lang: str) -> str:
         if wh and not _EN_YESNO_OPENING.search(text):
             table = [(n, c) for n, c in table if n != "yesno"]
     for name, cues in table:
-        if any(c in low for c in cues):
+        if lang == "en":
+            # Whole words from the start: "count" is not in "accounted", "rate" not in "separate".
+            if any(re.search(r"(?<![a-z])" + re.escape(c), low) for c in cues):
+                return name
+        elif any(c in low for c in cues):
             return name
     return "other"
 
