@@ -149,7 +149,8 @@ def question_parts(q: QuestionAnalysis, terms: Terms) -> list[Part] | None:
         pieces = _ZH_CONNECT.split(text)
         if len(pieces) < 2:
             return None
-        raw = []
+        raw: list[tuple[set[str], str]] = []
+        tail = ""
         for i, piece in enumerate(pieces):
             if i == 0:
                 segs = [s for s in _ZH_LEFT_CUT.split(piece) if len(_han(s)) >= 2]
@@ -159,12 +160,22 @@ def question_parts(q: QuestionAnalysis, terms: Terms) -> list[Part] | None:
             piece = piece.strip()
             if len(_han(piece)) < 2 and not re.search(r"\d+年", piece):
                 return None
+            if i == len(pieces) - 1 and raw:
+                # "國境線面談、二度面談不予通過": the words after the head noun the items share
+                # (面談) measure every item; they are context, no item's own.
+                earlier = {t for _, p in raw for t in terms(p) if len(t) >= 2}
+                ends = [piece.rfind(t) + len(t) for t in earlier if t in piece]
+                if ends and len(_han(piece[: max(ends)])) >= 2:
+                    piece, tail = piece[: max(ends)], piece[max(ends) :]
             raw.append((_zh_keys(piece), piece))
+        context = set(terms(tail)) | _zh_keys(tail) if tail else set()
         # Whole words first ("歲出" / "歲入" of "歲出決算" / "歲入決算"); character pairs when the
         # segmenter joins a part to its neighbour.
         words = [
-            ({t for t in terms(p) if len(t) >= 2 or _han(t) == t} | (k & _YEAR_KEYS(p)), p) for k, p in raw
+            (({t for t in terms(p) if len(t) >= 2 or _han(t) == t} - context) | (k & _YEAR_KEYS(p)), p)
+            for k, p in raw
         ]
+        raw = [(k - context, p) for k, p in raw]
         return _distinct(words) or _distinct(raw)
     excluded = _EN_EXCLUDE.search(text)
     if excluded:
