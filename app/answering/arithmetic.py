@@ -24,7 +24,7 @@ _SUM = re.compile(
 _DIFF = re.compile(
     r"少幾|多幾|相差|差距|差了|多了多少|少了多少|增加了多少|減少了多少|超過.*多少|比(?![率例重]).*[多少]|"
     r"how many more|how many fewer|difference|apart from|other than|leaving out|excluding|not counting|except|"
-    r"beat .* by|exceed.* by|more than .* by",
+    r"beat .* by|exceed.* by|more than .* by|\bby how (?:many|much)\b|超出.*多少|超越.*多少",
     re.I,
 )
 # A figure: "2萬1,932", "21,932", "1.5億", "107"; not part of a longer number.
@@ -34,7 +34,9 @@ _FIGURE = re.compile(
 _UNIT_SPACE = re.compile(r"(?<=\d)[ \t]+(?=[萬億])|(?<=[萬億])[ \t]+(?=\d)")
 _MONTH_BEFORE = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s*$", re.I)
 _MONEY_AFTER = re.compile(r"^\s*(?:億|萬|元|千元|million|billion|dollars|NT)", re.I)
-_NOT_A_COUNT = re.compile(r"^\s*(?:年|月|日|%|％|時|點|歲以|週|號|條|項次)|^\s*(?:st|nd|rd|th)\b")
+_NOT_A_COUNT = re.compile(
+    r"^\s*(?:年|月|日|%|％|時|點|歲以|週|號|條|項次|percent)|^\s*(?:st|nd|rd|th)\b|^\s*[-/]\s*\d", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,18 @@ class Operand:
     text: str
 
 
+# "What share of the applications were approved?": a percentage of two stated counts.
+_RATIO = re.compile(
+    r"\b(?:share|percentage|proportion|fraction) of\b|中.{0,10}(?:的)?(?:比例|比率|佔比|占比|百分比)", re.I
+)
+
+
 def combination(q: QuestionAnalysis) -> str | None:
+    """'sum', 'difference' or 'ratio' when the question asks to combine figures, else None."""
     if q.answer_type not in {"count", "amount", "other", "percent"}:
         return None
+    if q.answer_type == "percent":
+        return "ratio" if _RATIO.search(q.search_text) else None
     if _DIFF.search(q.search_text):
         return "difference"
     if _SUM.search(q.search_text):
@@ -96,6 +107,69 @@ def operands(
         scored.append((shared, -m.start(), Operand(_value(figure), figure)))
     scored.sort(key=lambda t: (t[0], t[1]), reverse=True)
     return [op for s, _, op in scored if s > 0]
+
+
+@dataclass(frozen=True)
+class ScannedFigure:
+    """A figure as printed, its value, and what it counts (the counter or word after it)."""
+
+    value: float
+    text: str
+    start: int
+    unit: str
+    money: bool
+    in_parens: bool  # inside "( ... )" after another figure: a breakdown, not a separate fact
+    approximate: bool
+
+
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
+_EN_SCALE_AFTER = re.compile(r"^\s*(thousand|million|billion)\b", re.I)
+_APPROX = re.compile(
+    r"(?:約|近|逾|approximately|about|roughly|nearly|around|over|some)\s*(?:NT\$)?\s*$", re.I
+)
+_NAME_AFTER = re.compile(r"^\s*[」”\"』]")
+
+
+def scan_figures(text: str, lang: str) -> list[ScannedFigure]:
+    """Every quantity in ``text`` (not years, dates, percentages, ordinals or names such as "WIN198")."""
+    text = _UNIT_SPACE.sub("", text)
+    out: list[ScannedFigure] = []
+    for m in _FIGURE.finditer(text):
+        figure = m.group(0).rstrip(",")
+        start, end = m.start(), m.start() + len(figure)
+        after = text[end : end + 24]
+        before = text[max(0, start - 12) : start]
+        if _NOT_A_COUNT.match(after) or _NAME_AFTER.match(after) or re.search(r"[A-Za-z\-]$", before):
+            continue
+        if re.fullmatch(r"(19|20)\d\d", figure.replace(",", "")) or _MONTH_BEFORE.search(before):
+            continue
+        if re.search(r"第\s*$", before):
+            continue  # "第 1 次"
+        value = _value(figure)
+        if value != value:  # nan
+            continue
+        scale = _EN_SCALE_AFTER.match(after)
+        shown = figure
+        if scale:
+            value *= _SCALE[scale.group(1).lower()]
+            shown = f"{figure} {scale.group(1).lower()}"
+            after = after[scale.end() :]
+        money = bool(_MONEY_AFTER.match(text[end : end + 8]) or "NT$" in text[max(0, start - 4) : start])
+        if "NT$" in text[max(0, start - 4) : start]:
+            shown = "NT$" + shown
+        if lang == "zh":
+            unit_m = re.match(r"\s*(?:餘)?([\u3400-\u9fff])", after)
+        else:
+            unit_m = re.match(r"\s*-?([A-Za-z][A-Za-z\-]*)", after)
+        unit = "元" if money and lang == "zh" else (unit_m.group(1).lower() if unit_m else "")
+        opened = max(text.rfind("(", 0, start), text.rfind("（", 0, start))
+        closed = max(text.rfind(")", 0, start), text.rfind("）", 0, start))
+        in_parens = opened > closed and any(o.start < opened for o in out)
+        approx = (
+            bool(_APPROX.search(before)) or text[end : end + 1] == "餘" or bool(re.match(r"\s*餘", after))
+        )
+        out.append(ScannedFigure(value, shown, start, unit, money, in_parens, approx))
+    return out
 
 
 def compute(kind: str, ops: list[Operand]) -> tuple[float, list[Operand]] | None:

@@ -17,10 +17,28 @@ import numpy as np
 from app.answering.arithmetic import combination, compute, operands, phrase
 from app.answering.evidence import Candidate, EvidenceScorer, satisfies
 from app.answering.figures import discrepant_figures
+from app.answering.multihop import (
+    Combined,
+    Source,
+    combine,
+    compact,
+    earlier_year,
+    expected_count,
+    list_total,
+    question_parts,
+    render,
+)
 from app.answering.offices import CONTACT_TYPES, answer_office, find_office
 from app.answering.question import QuestionAnalysis, months_in, years_in
 from app.answering.sentences import split_sentences
-from app.answering.tables import answer_cell, answer_cells, build_glossary, compatible, find_cell
+from app.answering.tables import (
+    CellMatch,
+    answer_cell,
+    answer_cells,
+    build_glossary,
+    compatible,
+    find_cell,
+)
 from app.records import Citation
 from index.normalize import number_forms
 from index.records import Hit
@@ -139,11 +157,20 @@ class ExtractiveAnswerer:
             return None, 0
         top_is_table = bool(hits) and hits[0].chunk.section_id in self.view.table_by_section
         strength = int(match.row_named) + int(match.column_named) + int(top_is_table)
-        kind = combination(q)
-        text = (answer_cells(q, match, kind) if kind else None) or answer_cell(q, match)
+        text, strength = self._table_text(q, match, strength)
         sec = self.view.sections.get(match.table.section_id)
         cit = self._appendix_citation(match.table.section_id, text, sec)
         return Draft(text, False, (cit,), reason="table"), strength
+
+    def _table_text(self, q: QuestionAnalysis, match: CellMatch, strength: int) -> tuple[str, int]:
+        """The cell's answer, or the two named cells combined. A single cell does not answer a sum or
+        difference (nor do two cells a three-part total), so such a draft yields to the narrative."""
+        kind = combination(q)
+        if not kind:
+            return answer_cell(q, match), strength
+        n = max(expected_count(q), 2)
+        combined = answer_cells(q, match, kind, operands=n)
+        return (combined, strength) if combined else (answer_cell(q, match), 0)
 
     def _appendix_citation(self, section_id: str, quote: str, sec: Section | None) -> Citation:
         if sec is None:
@@ -170,6 +197,9 @@ class ExtractiveAnswerer:
                 break
         if not candidates:
             return self._abstain(q, hits, "no evidence")
+        multi = self._multi_fact(q, candidates, weights)
+        if multi is not None:
+            return multi
         names = self._named_entities(q)
         if names:
             # A place or proper name the question asks about must appear in the evidence itself.
@@ -196,13 +226,10 @@ class ExtractiveAnswerer:
         bilingual = not note and q.answer_type in _BILINGUAL_TYPES
         # Leave room for the other language's version of a fact (see _with_other_language).
         text = _trim(sentence, weights, self.scorer, limit=170 if bilingual else MAX_ANSWER_CHARS)
-        kind = combination(q)
-        if kind:
-            found = compute(kind, operands(q, best.sentence, self.scorer.terms, set(weights)))
-            if found:
-                computed = phrase(q, kind, *found)
-                text = computed + (" " if q.lang == "en" else "") + text
-                text = text if len(text) <= MAX_ANSWER_CHARS else text[: MAX_ANSWER_CHARS - 1] + "…"
+        computed = self._computed_prefix(q, best, weights)
+        if computed:
+            text = computed + (" " if q.lang == "en" else "") + text
+            text = text if len(text) <= MAX_ANSWER_CHARS else text[: MAX_ANSWER_CHARS - 1] + "…"
         if note:
             text = f"{note}{text}"
         elif bilingual:
@@ -214,6 +241,77 @@ class ExtractiveAnswerer:
         if section.section_id != best.section.section_id:
             citations.append(self.view.citation(best.section, best.sentence))
         return Draft(text, False, tuple(citations), reason="narrative", warnings=self._discrepancy(best))
+
+    # -- multi-fact questions ------------------------------------------------------------
+    def _multi_fact(
+        self, q: QuestionAnalysis, candidates: list[Candidate], weights: dict[str, float]
+    ) -> Draft | None:
+        """A sum, difference or share whose operands the evidence states in separate sentences or
+        sections (or a list the report never totals); None leaves the question to the usual path."""
+        kind = combination(q)
+        best = max(candidates, key=lambda c: c.score)
+        sections: list[Section] = []
+        for c in sorted(candidates, key=lambda c: (c.section is not best.section, c.section_rank)):
+            if c.section not in sections and c.section.lang == q.lang and c.section_rank < 3:
+                sections.append(c.section)
+        if best.section not in sections:
+            return None  # the best evidence is in the other language: leave it to the usual path
+        found: Combined | None = None
+        if kind:
+            sources = []
+            for rank, sec in enumerate(sections):
+                for sent in split_sentences(sec.text, sec.lang):
+                    weight = (1.0 if sent in best.sentence else 0.85) if rank == 0 else 0.7
+                    sources.append(
+                        Source(compact(sent, sec.lang), sec.path[-1], sec.lang, weight, sec.section_id)
+                    )
+            sources.sort(key=lambda s: -s.weight)
+            found = combine(q, kind, sources, self.scorer.terms, lambda t: weights.get(t, 1.0))
+        else:
+            sec = best.section
+            sents = [compact(x, sec.lang) for x in split_sentences(sec.text, sec.lang)]
+            found = list_total(q, sents, sec.lang, sec.path[-1], sec.section_id)
+        if found is None:
+            return None
+        used = list(dict.fromkeys(f.source.text for f in found.figures))
+        evidence = (
+            " ".join(used)
+            + " "
+            + " ".join(
+                " ".join(s.path)
+                for s in sections
+                if any(f.source.section_id == s.section_id for f in found.figures)
+            )
+        )
+        if any(not _in_text(n, evidence) for n in self._named_entities(q)):
+            return None
+        if q.other_years - years_in(evidence):
+            return None
+        joiner = "" if q.lang == "zh" else " "
+        text = render(q, found) + (joiner if q.lang == "zh" else " ") + joiner.join(used)
+        text = text if len(text) <= MAX_ANSWER_CHARS else text[: MAX_ANSWER_CHARS - 1] + "…"
+        cited: list[Citation] = []
+        for sec in sections:
+            quotes = [f.source.text for f in found.figures if f.source.section_id == sec.section_id]
+            if quotes:
+                cited.append(self.view.citation(sec, joiner.join(dict.fromkeys(quotes))))
+        return Draft(text, False, tuple(cited), reason=f"narrative ({found.kind} of {len(found.figures)})")
+
+    def _computed_prefix(self, q: QuestionAnalysis, best: Candidate, weights: dict[str, float]) -> str:
+        """A computed figure for the best sentence alone: an earlier year's figure the report states as a
+        change ("約 29 萬 more than in 2022"), or, when the question names no parts of its own, the two
+        figures of the sentence that share its terms (the original single-sentence rule)."""
+        kind = combination(q)
+        if not kind:
+            derived = None
+            if best.section.lang == q.lang:
+                weight = lambda t: weights.get(t, 1.0)  # noqa: E731
+                derived = earlier_year(q, best.sentence, q.lang, self.scorer.terms, weight)
+            return render(q, derived) if derived else ""
+        if kind == "ratio" or question_parts(q, self.scorer.terms) or expected_count(q):
+            return ""  # those were tried across the evidence (_multi_fact) and found no clear operands
+        found = compute(kind, operands(q, best.sentence, self.scorer.terms, set(weights)))
+        return phrase(q, kind, *found) if found else ""
 
     def _named_entities(self, q: QuestionAnalysis) -> set[str]:
         """Places from the report's own labels, and capitalised English names, that the question names."""
@@ -335,6 +433,10 @@ _GENERIC_NAMES = frozenset(
     "January February March April June July August September October November December Report Annual "
     "Program Programme Plan Act Office Center Centre Service Services System".split()
 )
+
+
+def _in_text(name: str, text: str) -> bool:
+    return name.lower() in text.replace("台", "臺").lower()
 
 
 def _mentions(c: Candidate, name: str) -> bool:

@@ -331,12 +331,19 @@ def find_cell(
             second = (other, column, other.cells[i])
         else:
             # Another column that names something else ("警政署" besides "移民署"), not a sibling
-            # of the same group ("越南 / 男" besides "越南 / 計").
+            # of the same group ("越南 / 男" besides "越南 / 計") that adds no named part.
+            # Among those, the column that differs from the first only in the named part ("T1 / Users"
+            # besides "T2 / Users", not "T1 / Applicants").
             first_named = _named_parts(column, q_fold, q_words, glossary)
-            for _, _, j, other_column, _ in named_cols:
-                if not (_named_parts(other_column, q_fold, q_words, glossary) & first_named):
-                    second = (row, other_column, row.cells[j])
-                    break
+            first_parts = set(column.split(" / "))
+            others = [
+                (len(set(other_column.split(" / ")) & first_parts), k, j, other_column)
+                for k, (_, _, j, other_column, _) in enumerate(named_cols)
+                if _named_parts(other_column, q_fold, q_words, glossary) - first_named
+            ]
+            if others:
+                _, _, j, other_column = max(others, key=lambda o: (o[0], -o[1]))
+                second = (row, other_column, row.cells[j])
         # A month row only counts when the table is about the question at all.
         row_weight = 0.5 if title_score + prior >= 0.5 else 0.1
         relevance = table_relevance(table, q_fold, q_words, q.lang)
@@ -380,9 +387,12 @@ def _unit(table: Table, column: str, lang: str) -> str:
     return first if lang == "zh" else first.lower()
 
 
-def answer_cells(q: QuestionAnalysis, match: CellMatch, kind: str) -> str | None:
-    """A sum or difference of the two named cells, with both shown: '相差 1,798,852 人次（3,730,193 − 1,931,341）…'."""
-    if match.second is None:
+def answer_cells(q: QuestionAnalysis, match: CellMatch, kind: str, operands: int = 2) -> str | None:
+    """A sum or difference of the two named cells, with both shown: '相差 1,798,852 人次（3,730,193 − 1,931,341）…'.
+
+    None when the question combines more than two things (``operands``): two cells would be a wrong total.
+    """
+    if match.second is None or operands > 2 or kind not in {"sum", "difference"}:
         return None
     row2, column2, value2 = match.second
     try:

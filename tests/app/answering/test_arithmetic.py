@@ -42,3 +42,18 @@ def test_difference_cue_and_wan_amounts():
 
 def test_single_fact_questions_are_not_combinations():
     assert combination(analyze("截至112年底申請e-Gate註冊者有多少人？")) is None
+
+
+def test_scan_figures_scales_breakdowns_and_names():
+    from app.answering.arithmetic import scan_figures
+
+    en = scan_figures(
+        "NT$1.565 million has been allocated, in addition to the NT$1.166 million budget.", "en"
+    )
+    assert [(f.value, f.money) for f in en] == [(1_565_000, True), (1_166_000, True)]
+    zh = scan_figures(
+        "獅子山籍「合創 996」貨輪船難之船員 12 名 ( 印尼籍 7 名、大陸籍 2 名 ) 安置；閩連漁 60932 號漁船",
+        "zh",
+    )
+    assert [(f.value, f.in_parens) for f in zh] == [(12, False), (7, True), (2, True)]
+    assert [f.value for f in scan_figures("蒙古籍「WIN198」貨船之船員 6 名", "zh")] == [6]
