@@ -221,6 +221,8 @@ class ExtractiveAnswerer:
                 return self._abstain(q, hits, f"year {sorted(q.other_years)} not in the evidence")
             if q.months and not (q.months & months_in(best.sentence, best.section.lang)):
                 return self._abstain(q, hits, "the asked month of that year is not in the evidence")
+        asks_other = _ASKS_OTHER_LANGUAGE.search(q.search_text)
+        naming = self._english_naming(q, best) if asks_other and best.section.lang == "zh" else None
         best = _with_figure_neighbour(q, best, candidates)
         sentence, section, note = self._in_asker_language(q, best)
         bilingual = not note and q.answer_type in _BILINGUAL_TYPES
@@ -234,7 +236,7 @@ class ExtractiveAnswerer:
             text = f"{note}{text}"
         elif bilingual:
             text = self._with_other_language(
-                text, sentence, section, first=_ASKS_OTHER_LANGUAGE.search(q.search_text)
+                text, sentence, section, first=asks_other and q.search_text, other=naming
             )
         cit = self.view.citation(section, sentence)
         citations = [cit]
@@ -337,11 +339,18 @@ class ExtractiveAnswerer:
         pos = own.index(sentence) / max(len(own) - 1, 1) if sentence in own else 0.5
         nums = number_forms(sentence) - {"1", "2", "3"}
         latin = set(re.findall(r"[A-Za-z][A-Za-z\-]{1,}", sentence))
+        vectors = self.scorer.vectors
+        own_vec = vectors.vector([sentence]) if vectors is not None else None
         best: tuple[float, int, str] | None = None
         for j, other in enumerate(others):
             shared = len(nums & number_forms(other))
             score = 2.0 * shared + 0.5 * len(latin & set(re.findall(r"[A-Za-z][A-Za-z\-]{1,}", other)))
             score += 1.0 - abs(pos - j / max(len(others) - 1, 1))
+            if own_vec is not None:
+                # The multilingual embedding of a translation sits close to its original.
+                other_vec = vectors.vector([other])  # type: ignore[union-attr]
+                if other_vec is not None:
+                    score += 10.0 * max(0.0, float(own_vec @ other_vec) - 0.8)
             if best is None or score > best[0]:
                 best = (score, shared, other)
         assert best is not None
@@ -361,15 +370,40 @@ class ExtractiveAnswerer:
         note = "（此資訊見於英文版）" if q.lang == "zh" else "(Stated in the Chinese original only.) "
         return best.sentence, sec, note
 
-    def _with_other_language(self, text: str, sentence: str, section: Section, first: object = None) -> str:
+    def _english_naming(self, q: QuestionAnalysis, best: Candidate) -> str | None:
+        """For "英文名稱/縮寫是什麼": the sentence of the English twin section that names the thing (an
+        acronym when one is asked for), closest to both the question and the Chinese evidence."""
+        twin = self.view.twin(best.section)
+        vectors = self.scorer.vectors
+        if twin is None or vectors is None or self.query_vector is None:
+            return None
+        acronym = bool(_ASKS_ACRONYM.search(q.search_text))
+        qvec = self.query_vector(q.search_text)
+        zh_vec = vectors.vector([best.sentence])
+        pick: tuple[float, str] | None = None
+        for sent in split_sentences(twin.text, twin.lang):
+            vec = vectors.vector([sent])
+            if vec is None or not _name_clauses(sent, acronym=acronym):
+                continue
+            score = float(vec @ qvec) + (float(vec @ zh_vec) if zh_vec is not None else 0.0)
+            if pick is None or score > pick[0]:
+                pick = (score, sent)
+        return pick[1] if pick else None
+
+    def _with_other_language(
+        self, text: str, sentence: str, section: Section, first: object = None, other: str | None = None
+    ) -> str:
         """Append the other language's version of the evidence when it fits: translations add or drop
         details (an acronym, the kind of visa), and staff need both texts anyway."""
-        found = self._twin_sentence(sentence, section)
-        if found is None:
-            return text
-        other = found[0]
+        if other is None:
+            found = self._twin_sentence(sentence, section)
+            if found is None:
+                return text
+            other = found[0]
         label = "（英文版：{}）" if section.lang == "zh" else " (Chinese original: {})"
         if first:  # "英文名稱是什麼？": the other language's text is the answer itself
+            if section.lang == "zh":
+                other = _name_clauses(other, acronym=bool(_ASKS_ACRONYM.search(str(first)))) or other
             other = other if len(other) <= 200 else other[:199] + "…"
             text = (
                 text
@@ -425,6 +459,23 @@ class ExtractiveAnswerer:
             if len(cits) == 3:
                 break
         return Draft(text, True, tuple(cits), reason=reason)
+
+
+_ASKS_ACRONYM = re.compile(r"縮寫|簡稱|abbreviat|acronym", re.I)
+_ACRONYM = re.compile(r"\b(?!NIA\b)[A-Z][A-Z0-9&]{1,}[a-z]?\b")
+_TITLE_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of|and|for|the|on|in|&)?\s*[A-Z][\w'’-]*){1,}")
+
+
+def _name_clauses(sentence: str, *, acronym: bool) -> str:
+    """The clauses of an English sentence that carry a name (a run of capitalised words) or an acronym."""
+    clauses = [c.strip() for c in re.split(r"(?<=[,;])\s+(?!\d)", sentence) if c.strip()]
+    keep = []
+    for c in clauses:
+        body = re.sub(r"^\W*\w+", "", c)  # a sentence's first word is capitalised anyway
+        if _ACRONYM.search(c) if acronym else (_TITLE_RUN.search(body) or _ACRONYM.search(c)):
+            keep.append(c)
+    text = " ".join(keep).rstrip(",;")
+    return text if len(text) <= 220 else text[:219] + "…"
 
 
 _CAPITALISED = re.compile(r"(?<=[a-z,;] )([A-Z][a-z]{3,})\b")
