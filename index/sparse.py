@@ -44,6 +44,10 @@ class SparseIndex:
             return np.zeros(self.n_docs, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
 
+    def documents_with(self, token: str) -> np.ndarray:
+        """Indices of the documents that contain ``token`` (empty when it is not in the vocabulary)."""
+        return np.flatnonzero(self.scores([token]))
+
     def search(self, query_tokens: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
         scores = self.scores(query_tokens)
         k = min(k, self.n_docs)

@@ -161,7 +161,9 @@ _EN_YESNO_OPENING = re.compile(
 _EN_WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
 # "What fine / surplus / fee ...": the asked thing is money.
 _EN_MONEY_NOUN = re.compile(
-    r"\b(?:fines?|surplus|deficit|fees?|subsid(?:y|ies)|salar(?:y|ies)|grants?|spend|spent|paid|pay)\b", re.I
+    r"\b(?:what|which)\W+(?:\w+\W+){0,2}?(?:fines?|surplus|deficit|fees?|subsid(?:y|ies)|salar(?:y|ies)|grants?)\b|"
+    r"\bhow much\b.*\b(?:spend|spent|paid|pay|cost|charge|fund)",
+    re.I,
 )
 # "What cumulative viewership / total number ...": the asked thing is a count.
 _EN_COUNT_NOUN = re.compile(
