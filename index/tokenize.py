@@ -23,7 +23,7 @@ from pathlib import Path
 from index.normalize import amount_values, normalize_text, year_forms
 
 #: Bump when tokenisation changes so persisted BM25 indexes rebuild.
-TOKENIZER_VERSION = "2"
+TOKENIZER_VERSION = "4"
 
 _ASCII_WORD = re.compile(r"^[a-z][a-z0-9'\-]*$")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
@@ -89,6 +89,42 @@ def _quiet_jieba() -> Iterator[None]:
         logger.setLevel(old)
 
 
+# The report's translation mixes British and American spelling ("Civil Defense" in the text, "civil
+# defence" in a question); both sides are stemmed from the American form.
+_BRITISH = re.compile(
+    r"^(defen|offen|licen|preten)ce(s?)$|^(programme|centre|theatre|metre|catalogue|cheque|enrolment)(s?)$|"
+    r"^(lab|behavi|fav|hon|neighb|col|harb|rum|endeav)our(s|ed|ing|ers?)?$|"
+    r"^(organi|recogni|authori|reali|priori|utili|speciali|categori|maximi|minimi|standardi|digiti|"
+    r"modernisation|civili)s(e|es|ed|ing|ation|ations)$|^(travel|counsel|model|cancel|label)l(ed|ing|ers?|ors?)$"
+)
+_BRITISH_WORDS = {
+    "programme": "program",
+    "centre": "center",
+    "theatre": "theater",
+    "metre": "meter",
+    "catalogue": "catalog",
+    "cheque": "check",
+    "enrolment": "enrollment",
+}
+
+
+def american_spelling(word: str) -> str:
+    """``defence`` -> ``defense``, ``labour`` -> ``labor``, ``organisation`` -> ``organization``; others unchanged."""
+    m = _BRITISH.match(word.lower())
+    if not m:
+        return word
+    g = m.groups()
+    if g[0]:
+        return f"{g[0]}se{g[1]}"
+    if g[2]:
+        return _BRITISH_WORDS[g[2]] + g[3]
+    if g[4]:
+        return f"{g[4]}or{g[5] or ''}"
+    if g[6]:
+        return f"{g[6]}z{g[7]}"
+    return f"{g[8]}{g[9]}"
+
+
 class Tokenizer:
     """Tokens for BM25 from Chinese/English report text or a question.
 
@@ -145,7 +181,7 @@ class Tokenizer:
     def _stem(self, word: str) -> str:
         s = self._stem_cache.get(word)
         if s is None:
-            s = self._stemmer.stemWord(word)
+            s = self._stemmer.stemWord(american_spelling(word))
             self._stem_cache[word] = s
         return s
 

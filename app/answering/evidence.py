@@ -54,6 +54,7 @@ _DATE = re.compile(
     r"\b(?:19|20)\d{2}\b",
     re.I,
 )
+_ASKS_YEAR = re.compile(r"\b(?:which|what) year\b|哪一?年(?!度)", re.I)
 _MONEY_AMOUNT = re.compile(r"\d\s*(?:元|萬|億)|NT\$\s*\d|\d\s*(?:dollars|NTD)", re.I)
 _MONEY = re.compile(r"元|NT\$|NTD|dollars?|萬|億", re.I)
 # "多少錢", "幾座", "多少人" ask for the answer; they are not topic words.
@@ -83,6 +84,7 @@ class Candidate:
     section_rank: int
     width: int = 1  # sentences in the window
     similarity: float = 0.0  # embedding cosine of question and window, 0 when unknown
+    original_only: bool = False  # the Chinese original of an English sentence that dropped the asked detail
 
 
 class EvidenceScorer:
@@ -164,6 +166,14 @@ class EvidenceScorer:
                 out.append(Candidate(section, text, score, coverage, i, rank, width, similarity))
         return out
 
+    def rescore(self, q: QuestionAnalysis, c: Candidate, text: str) -> float:
+        """``c``'s score had its sentence read as ``text`` (its translation): same coverage and similarity,
+        the type fit and year fit of ``text``."""
+        fit = _type_fit(q, text) * (1.0 if satisfies(q, text) else 0.35)
+        score = c.coverage * fit + _year_fit(q, text) + 0.08 / (1 + c.section_rank)
+        score += self.similarity_weight * max(0.0, c.similarity - SIMILARITY_FLOOR) * fit
+        return score
+
 
 _PHONE = re.compile(r"(?:\+\d{1,3}|\(0\d{1,3}\)|\b0\d{1,3})[\s-]?\d{3,4}[\s-]?\d{3,4}|\b1990\b|\b1922\b")
 _COUNT_WORD = re.compile(
@@ -195,7 +205,7 @@ def satisfies(q: QuestionAnalysis, text: str) -> bool:
     if kind == "percent":
         return bool(_PERCENT.search(text) or re.search(r"\d\s*成", text))
     if kind == "date":
-        return bool(_DATE.search(text))
+        return bool(_DATE.search(text) or (_ASKS_YEAR.search(q.search_text) and years_in(text)))
     if kind in {"phone", "fax"}:
         return bool(_PHONE.search(text))
     if kind == "duration":
@@ -240,6 +250,8 @@ def _type_fit(q: QuestionAnalysis, sentence: str) -> float:
             fit += 0.1
         return fit
     if kind == "date":
+        if _ASKS_YEAR.search(q.search_text) and years_in(sentence):
+            return 1.1  # "which year": 113年 is the answer, no month needed
         return 1.1 if _DATE.search(sentence) else 0.7
     if kind == "duration":
         return 1.2 if _SPAN.search(sentence) else 0.7
