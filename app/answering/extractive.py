@@ -228,7 +228,7 @@ class ExtractiveAnswerer:
         sentence, section, note = self._in_asker_language(q, best)
         bilingual = not note and q.answer_type in _BILINGUAL_TYPES
         # Leave room for the other language's version of a fact (see _with_other_language).
-        text = _trim(sentence, weights, self.scorer, limit=170 if bilingual else MAX_ANSWER_CHARS)
+        text = _trim(sentence, weights, self.scorer, limit=170 if bilingual else MAX_ANSWER_CHARS, q=q)
         computed = self._computed_prefix(q, best, weights)
         if computed:
             text = computed + (" " if q.lang == "en" else "") + text
@@ -585,9 +585,14 @@ def _year_variants(text: str) -> set[str]:
 
 
 def _trim(
-    sentence: str, weights: dict[str, float], scorer: EvidenceScorer, limit: int = MAX_ANSWER_CHARS
+    sentence: str,
+    weights: dict[str, float],
+    scorer: EvidenceScorer,
+    limit: int = MAX_ANSWER_CHARS,
+    q: QuestionAnalysis | None = None,
 ) -> str:
-    """Cut an over-long sentence to the clauses that carry the question's terms and numbers."""
+    """Cut an over-long sentence to the clauses that carry the question's terms and numbers; a clause
+    that holds the asked kind of answer (the date of a "when", the figure of a "how many") is kept first."""
     if len(sentence) <= limit:
         return sentence
     # Split at clause punctuation, but not inside "December 14, 2022" or "1,234".
@@ -595,9 +600,10 @@ def _trim(
     scored = []
     for i, c in enumerate(clauses):
         terms = set(scorer.terms(c))
-        scored.append(
-            (sum(w for t, w in weights.items() if t in terms) + (0.5 if re.search(r"\d", c) else 0), i)
-        )
+        score = sum(w for t, w in weights.items() if t in terms) + (0.5 if re.search(r"\d", c) else 0)
+        if q is not None and q.answer_type in _STRICT_TYPES and satisfies(q, c):
+            score += sum(weights.values())
+        scored.append((score, i))
     keep: set[int] = set()
     length = 0
     for _, i in sorted(scored, reverse=True):
