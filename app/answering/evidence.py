@@ -35,7 +35,7 @@ _QUANTITY = re.compile(
     r"(?<![第\d.,])(?!(?:19|20)\d\d(?!\d|\s*[萬億]))\d[\d,]*(?:\.\d+)?(?!\s*(?:年|月|時|點|週|號|條|st\b|nd\b|rd\b|th\b))(?![\d,])"
 )
 _DATE_SPAN = re.compile(
-    r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{2,4}\s*年\s*\d{1,2}\s*月|"
+    r"\d{2,4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{2,4}\s*年\s*\d{1,2}\s*月|"
     r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:\s*(?:-|to|–)\s*\d{1,2})?(?:,\s*\d{4})?|"
     r"\b\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*|\b\d{1,2}(?::\d\d)?\s*[ap]\.m\.",
     re.I,
@@ -178,7 +178,7 @@ class EvidenceScorer:
 _PHONE = re.compile(r"(?:\+\d{1,3}|\(0\d{1,3}\)|\b0\d{1,3})[\s-]?\d{3,4}[\s-]?\d{3,4}|\b1990\b|\b1922\b")
 _COUNT_WORD = re.compile(
     r"[一二兩三四五六七八九十百千萬]+\s*[個項件場次人名座家所條年天組類種國位艘架]|\b(?:one|two|three|four|five|six|seven|"
-    r"eight|nine|ten|eleven|twelve|dozen|hundred|thousand)\b",
+    r"eight|nine|ten|eleven|twelve|dozen|hundred|thousand)\b(?![-‐]|\s+(?:of|another)\b)",  # not "one-stop", "one of"
     re.I,
 )
 # A length of time: "2 年", "三個月", "30 天", "two years", "a 3-day", "one year".
