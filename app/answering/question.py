@@ -129,9 +129,22 @@ class QuestionAnalysis:
 
 
 def to_traditional(text: str) -> tuple[str, bool]:
-    """Convert Simplified characters to Traditional for matching (the user's text is never rewritten)."""
+    """Convert Simplified input to Traditional for matching (the user's text is never rewritten).
+
+    Text that already uses Traditional-only characters is left alone: the phrase conversion would
+    otherwise rewrite correct Taiwanese words (核准 -> 核準) so they no longer match the report.
+    """
+    if _t2s().convert(text) != text:
+        return text, False
     converted = _s2t().convert(text)
     return converted, converted != text
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
 
 
 def years_in(text: str) -> set[int]:

@@ -213,6 +213,16 @@ def _column_score(
     return score, named
 
 
+def _title_echo(column: str, title_zh: str, q_fold: str) -> float:
+    """A header part the question names only because the table's title has it ("來臺申請" in a question
+    about the 申請案件統計表) says less than one the title lacks ("核准"): when the question names
+    both kinds, the title's counts half."""
+    parts = [fold(_zh_part(p)) for p in column.split(" / ") if not _TOTAL.search(p)]
+    title = fold(title_zh)
+    echoed = [p for p in parts if p and p in q_fold and p in title]
+    return 0.5 * len(echoed)
+
+
 def _named_parts(column: str, q_fold: str, q_words: set[str], glossary: dict[str, set[str]]) -> set[str]:
     return {
         p
@@ -317,6 +327,7 @@ def find_cell(
             if i >= len(row.cells) or not re.search(r"\d", row.cells[i]):
                 continue
             s, named = _column_score(column, q_fold, q_words, glossary, wants_total)
+            s -= _title_echo(column, table.title_zh, q_fold)
             if q.answer_type == "percent":
                 s += 0.5 if _RATE.search(column) else -0.3
             cols.append((s, -i, i, column, named))
