@@ -118,6 +118,12 @@ _CUMULATIVE = re.compile(
 )
 
 
+_COUNTED_NOUN = re.compile(r"\b(?:how many|number of)\s+([a-z][a-z-]+)", re.I)
+_GENERIC_COUNTED = frozenset(
+    "people persons person individuals times more fewer other additional new in the a of total".split()
+)
+
+
 def compatible(q: QuestionAnalysis, match: CellMatch) -> bool:
     """Whether the cell can answer the question at all: the asked unit and kind fit the table,
     and every proper name in the question appears somewhere in the table."""
@@ -136,6 +142,10 @@ def compatible(q: QuestionAnalysis, match: CellMatch) -> bool:
         table_text = " ".join([t.title_en, *t.columns, *(r.label_en for r in t.rows)])
         table_words = _words(table_text) | set(re.findall(r"[a-z]+", table_text.lower()))
         asked = _words(q.search_text)  # after phrase rewriting ("Terminal 1" -> "t1")
+        counted = _COUNTED_NOUN.search(q.search_text)
+        noun = counted.group(1).lower() if counted else ""
+        if noun and noun not in _GENERIC_COUNTED and not (_words(noun) <= table_words):
+            return False  # "number of victims" is not answered by a table of cases
         for name in _CAPITALISED.findall(q.search_text):
             if name.lower() not in asked:
                 continue
@@ -366,7 +376,8 @@ def find_cell(
                 column,
                 row.cells[i],
                 score,
-                row_score > 0,
+                # "合計幾件" names the total row as surely as "11月" names a month row.
+                row_score > 0 or (wants_total and bool(_TOTAL.search(f"{row.label_zh} {row.label_en}"))),
                 col_named,
                 title_score,
                 relevance,
