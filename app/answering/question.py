@@ -203,14 +203,19 @@ def classify(text: str, lang: str) -> str:
         wh = bool(_EN_WH.search(text))
         if _EN_MONEY_NOUN.search(text) and wh and not re.search(r"\bhow many\b", text, re.I):
             return "amount"
-        if _EN_COUNT_NOUN.search(text):
+        if _EN_COUNT_NOUN.search(text) and not re.search(
+            r"\b(?:budget|expenditure|revenue|income|cost|spending|funds?)\b", text, re.I
+        ):
             return "count"
         if wh and not _EN_YESNO_OPENING.search(text):
             table = [(n, c) for n, c in table if n != "yesno"]
     for name, cues in table:
         if lang == "en":
             # Whole words from the start: "count" is not in "accounted", "rate" not in "separate".
-            if any(re.search(r"(?<![a-z])" + re.escape(c), low) for c in cues):
+            if any(
+                re.search(r"(?<![a-z])" + re.escape(c) + (r"s?(?![a-z])" if c[-1].isalpha() else ""), low)
+                for c in cues
+            ):
                 return name
         elif any(c in low for c in cues):
             return name
