@@ -54,6 +54,15 @@ _DATE = re.compile(
     r"\b(?:19|20)\d{2}\b",
     re.I,
 )
+_ASKS_DAY = re.compile(
+    r"哪一?天|幾月幾[日號]|哪個日子|\b(?:what|which) (?:day|date)\b|\bon what date\b", re.I
+)
+_DAY_DATE = re.compile(
+    r"\d{1,2}\s*月\s*\d{1,2}\s*[日號]|"
+    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}\b|"
+    r"\b\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*",
+    re.I,
+)
 _ASKS_YEAR = re.compile(r"\b(?:which|what) year\b|哪一?年(?!度)", re.I)
 _MONEY_AMOUNT = re.compile(r"\d\s*(?:元|萬|億)|NT\$\s*\d|\d\s*(?:dollars|NTD)", re.I)
 _MONEY = re.compile(r"元|NT\$|NTD|dollars?|萬|億", re.I)
@@ -205,6 +214,8 @@ def satisfies(q: QuestionAnalysis, text: str) -> bool:
     if kind == "percent":
         return bool(_PERCENT.search(text) or re.search(r"\d\s*成", text))
     if kind == "date":
+        if _ASKS_DAY.search(q.search_text):
+            return bool(_DAY_DATE.search(text))  # "哪一天": a year alone does not answer
         return bool(_DATE.search(text) or (_ASKS_YEAR.search(q.search_text) and years_in(text)))
     if kind in {"phone", "fax"}:
         return bool(_PHONE.search(text))
