@@ -38,3 +38,53 @@ def test_months_and_opinions():
     assert analyze("How many e-Gate users were there in October?").months == {10}
     assert analyze("你認為移民署的政策好不好？").opinion
     assert not analyze("移民署112年查獲多少失聯移工？").opinion
+
+
+# Mechanisms of the wh-question classifier (question.py classify): money nouns, count nouns, durations,
+# Chinese "which month/day/year", whole-word English cues, yes/no only when the auxiliary opens.
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What fine did overstayers pay if they turned themselves in during the program?", "amount"),
+        ("What surplus did the New Immigrant Development Fund end 2023 with?", "amount"),
+        ("What health check-up subsidy did the NIA draw from the First Reserve Fund?", "amount"),
+        ("How much did the NIA spend on health check-ups?", "amount"),
+        ("What cumulative viewership did the TV program reach?", "count"),
+        ("What total number of victims were involved in the cases?", "count"),
+        ("How long can foreign trafficking victims now stay in Taiwan?", "duration"),
+        ("外國人可在居留期限屆滿前多久申請延期？", "duration"),
+        ("我國已經連續幾年被評為防制人口販運第1級國家？", "duration"),
+        ("外國專業人才的居留證效期是幾個月？", "duration"),
+        ("擴大自行到案專案在哪幾個月實施？", "date"),
+        ("人口販運防制法是哪一天公布的？", "date"),
+        ("新住民全球新聞網是哪一年上線的？", "date"),
+        ("Which year did the NIA begin joint investigations with the police?", "date"),
+        ("Which nationality accounted for the most victims?", "name"),  # "accounted" is not "count"
+        ("Does the report list a Kinmen detention center?", "yesno"),
+        pytest.param(
+            "Which countries sent speakers to the 2023 Border Management Seminar?",
+            "name",
+            marks=pytest.mark.xfail(strict=True, reason="the 'count' cue matches the start of 'countries'"),
+        ),
+        pytest.param(
+            "Did the NIA open family-friendly counters in 2023?",
+            "yesno",
+            marks=pytest.mark.xfail(strict=True, reason="the 'count' cue matches the start of 'counters'"),
+        ),
+    ],
+)
+def test_wh_question_answer_type(question, kind):
+    assert analyze(question).answer_type == kind
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What fine did overstayers pay if they turned themselves in?",
+        "What did the amendment change for overstayers?",
+        "How did the NIA promote the e-Gate in 2023?",
+        "When did the amended act take effect?",
+    ],
+)
+def test_did_inside_a_wh_question_is_not_yes_no(question):
+    assert analyze(question).answer_type != "yesno"

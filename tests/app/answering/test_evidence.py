@@ -1,0 +1,90 @@
+"""Evidence fit (evidence.py): what a sentence must contain to answer the asked kind, on report sentences.
+
+The sentences are quoted from data/corpus/nia-2023-annual-report.md; the tokenizer is the project's real one.
+"""
+
+import pytest
+
+from app.answering.evidence import EvidenceScorer, satisfies
+from app.answering.question import analyze
+from index.tokenize import Tokenizer
+
+pytestmark = pytest.mark.unit
+
+SEMINAR = (
+    "The NIA hosted the 2023 Border Management Seminar on October 25, 2023. Immigration and law enforcement "
+    "officials from the U.S. Homeland Security Investigations (HSI), the Consulate General of Canada in Hong "
+    "Kong, and the Netherlands Office Taipei were invited as speakers."
+)
+COMPETITION = (
+    "Following a two-year interruption due to the pandemic, the 13th Document Identification Master "
+    "Competition, originally launched in 2009, was held on December 23, 2023."
+)
+COMPETITORS = "A total of 24 immigration officers participated in the competition to compete for the prestigious Master title."
+CO_CHAIRED = (
+    "On September 5, 2023, Director-General Bill Chung and Philippine Bureau of Immigration Commissioner Norman "
+    "Tansingco co-chaired the first Taiwan-Philippines immigration affairs meeting."
+)
+JOINT_ZH = (
+    "本署與警政署自 96 年起實施聯合查察工作，101 年起更協同國防部憲兵指揮部、法務部調查局及海洋委員會海巡署等"
+    "國安機關，實施加強查處失聯移工在臺非法活動專案。"
+)
+
+
+def test_which_nationality_needs_a_country_in_the_evidence():
+    q = analyze("What nationality were the speakers at the 2023 Border Management Seminar?")
+    assert satisfies(q, SEMINAR)
+    assert not satisfies(q, COMPETITORS)
+    zh = analyze("112年查處的逾期停（居）留外來人口以哪一國籍最多？")
+    assert not satisfies(zh, JOINT_ZH)  # agencies, no country
+    assert satisfies(zh, "經統計，越南籍失聯移工人數最多。")
+
+
+def test_a_country_the_question_already_names_does_not_answer_it():
+    q = analyze("Besides Canada, which nationality were the seminar speakers?")
+    assert not satisfies(q, "Officials from the Consulate General of Canada were invited.")
+    assert satisfies(q, SEMINAR)  # the Netherlands, Hong Kong
+
+
+def test_who_won_needs_a_name_the_question_does_not_already_give():
+    q = analyze("Who won the 13th Document Identification Master Competition?")
+    assert not satisfies(q, COMPETITION)  # only the competition's own name
+    assert not satisfies(q, COMPETITORS)
+    assert satisfies(q, CO_CHAIRED)  # names people (Bill Chung, Norman Tansingco)
+
+
+def test_how_long_needs_a_time_span():
+    q = analyze("How long had the Document Identification Master Competition been on hold?")
+    assert q.answer_type == "duration"
+    assert satisfies(q, COMPETITION)  # "two-year"
+    assert not satisfies(q, SEMINAR)  # a date is not a length of time
+
+
+def test_which_year_is_answered_by_a_year_alone():
+    year = analyze("In which year did the NIA begin joint investigations with the National Police Agency?")
+    date = analyze("On what date did the NIA begin joint investigations with the National Police Agency?")
+    assert year.answer_type == date.answer_type == "date"
+    assert satisfies(year, JOINT_ZH)  # 96 年
+    assert not satisfies(date, JOINT_ZH)  # no month or day
+
+
+@pytest.fixture(scope="module")
+def scorer() -> EvidenceScorer:
+    return EvidenceScorer(Tokenizer([]).tokenize, [])
+
+
+@pytest.mark.parametrize(
+    ("question", "phrasing"),
+    [
+        ("人口販運防制法是哪一天公布的？", "哪一天"),
+        ("What kind of visa can they get now?", "kind"),
+        ("What kind of visa can they get now?", "now"),
+        ("What visa have they got?", "got"),
+        ("「偽變造護照辨識比對系統」的英文縮寫是什麼？", "縮寫"),
+        ("「人別確認輔助系統」的英文名稱是什麼？", "英文"),
+    ],
+)
+def test_question_phrasing_is_not_a_topic_term(scorer, question, phrasing):
+    terms = scorer.terms(question)
+    assert terms  # the topic words remain
+    assert phrasing not in terms
