@@ -124,3 +124,25 @@ def test_dense_and_sparse_agree_on_exact_terms(retriever):
     assert "zh/1/2" in d | s
     fused = retriever.search(q, 5)
     assert fused[0].chunk.section_id.startswith("zh/1/2")
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the ISBN of the NIA 2023 annual report?",
+        "Who published the report catalogued under record number 113017936?",
+    ],
+)
+def test_rare_identifier_finds_the_chinese_only_colophon(retriever, question):
+    hits = retriever.search(question, 8)
+    colophon = [h for h in hits if h.chunk.section_id == "zh/colophon"]
+    assert colophon, [h.chunk.section_id for h in hits]
+    assert "exact" in colophon[0].retrievers  # found by the exact-match list, not by the English words
+
+
+@pytest.mark.integration
+def test_common_acronym_is_not_an_exact_match(retriever):
+    # "NIA" is in most English chunks: it decides nothing.
+    hits = retriever.search("How many NIA staff earned drone pilot certification in 2023?", 8)
+    assert not any("exact" in h.retrievers for h in hits)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.tokenize import Tokenizer
+from index.tokenize import Tokenizer, american_spelling
 
 pytestmark = pytest.mark.unit
 
@@ -61,3 +61,40 @@ def test_jieba_loads_quietly_and_privately(capfd):
 
 def test_version_tracks_dictionary():
     assert Tokenizer(["甲乙丙"]).version != Tokenizer(["甲乙丁"]).version
+
+
+@pytest.mark.parametrize(
+    ("british", "american"),
+    [
+        ("defence", "defense"),
+        ("offences", "offenses"),
+        ("labour", "labor"),
+        ("neighbouring", "neighboring"),
+        ("organisation", "organization"),
+        ("organisations", "organizations"),
+        ("recognised", "recognized"),
+        ("programme", "program"),
+        ("programmes", "programs"),
+        ("centre", "center"),
+        ("travelling", "traveling"),
+        ("enrolment", "enrollment"),
+    ],
+)
+def test_british_spelling_is_read_as_american(british, american):
+    assert american_spelling(british) == american
+
+
+@pytest.mark.parametrize(
+    "word", ["defense", "labor", "fence", "license", "program", "counsel", "rise", "raise"]
+)
+def test_other_words_are_unchanged(word):
+    assert american_spelling(word) == word
+
+
+def test_british_and_american_spellings_tokenize_alike(plain):
+    # The report prints "Civil Defense"; askers write "civil defence".
+    assert plain.tokenize("civil defence") == plain.tokenize("Civil Defense")
+    assert plain.tokenize("labour exploitation by organisations") == plain.tokenize(
+        "labor exploitation by organizations"
+    )
+    assert plain.tokenize("the self-reporting programme") == plain.tokenize("the self-reporting program")
