@@ -51,8 +51,18 @@ def clean_question(raw: str | bytes, max_chars: int) -> str:
     return text
 
 
+_EN_FUNCTION_WORDS = frozenset(
+    "what which who whom whose when where why how is are was were the of in on did does do many much "
+    "for to and or".split()
+)
+
+
 def detect_lang(text: str) -> str:
     """'zh' when the question is mostly Chinese characters, else 'en'."""
     han = len(_HAN.findall(text))
-    latin_words = len(re.findall(r"[A-Za-z]+", text))
-    return "zh" if han and han >= latin_words else "en"
+    latin = re.findall(r"[A-Za-z]+", text)
+    # English grammar around a quoted Chinese term ("What is the English acronym of 偽變造…?") is an
+    # English question; English terms inside Chinese grammar ("e-Gate註冊人數是多少？") are not.
+    if len([w for w in latin if w.lower() in _EN_FUNCTION_WORDS]) >= 2:
+        return "en"
+    return "zh" if han and han >= len(latin) else "en"

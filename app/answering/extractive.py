@@ -223,9 +223,18 @@ class ExtractiveAnswerer:
             if q.months and not (q.months & months_in(best.sentence, best.section.lang)):
                 return self._abstain(q, hits, "the asked month of that year is not in the evidence")
         asks_other = _ASKS_OTHER_LANGUAGE.search(q.search_text)
-        naming = self._english_naming(q, best) if asks_other and best.section.lang == "zh" else None
+        asks_acronym = q.lang == "en" and _ASKS_ACRONYM.search(q.search_text)
+        naming = (
+            self._english_naming(q, best)
+            if (asks_other or asks_acronym) and best.section.lang == "zh"
+            else None
+        )
         best = _with_figure_neighbour(q, best, candidates)
         sentence, section, note = self._in_asker_language(q, best)
+        twin = self.view.twin(best.section)
+        if q.lang == "en" and naming and twin is not None:
+            # "What is the English acronym of 偽變造護照辨識比對系統?": the English sentence naming it.
+            sentence, section, note = naming, twin, ""
         bilingual = not note and q.answer_type in _BILINGUAL_TYPES
         # Leave room for the other language's version of a fact (see _with_other_language).
         text = _trim(sentence, weights, self.scorer, limit=170 if bilingual else MAX_ANSWER_CHARS, q=q)
@@ -524,7 +533,7 @@ def _name_clauses(sentence: str, *, acronym: bool) -> str:
 
 _CAPITALISED = re.compile(r"(?<=[a-z,;] )([A-Z][a-z]{3,})\b")
 _GENERIC_NAMES = frozenset(
-    "Taiwan Taiwanese China Chinese Mainland Ministry Interior Agency Immigration National Executive Yuan "
+    "Taiwan Taiwanese China Chinese English Mainland Ministry Interior Agency Immigration National Executive Yuan "
     "January February March April June July August September October November December Report Annual "
     "Program Programme Plan Act Office Center Centre Service Services System".split()
 )
