@@ -141,6 +141,14 @@ class EvidenceScorer:
         query_vector: np.ndarray | None = None,
     ) -> list[Candidate]:
         total = sum(weights.values()) or 1.0
+        # A rare identifier the question names (ISBN, GPN): the sentence that prints it is the evidence,
+        # whatever its language.
+        identifiers = {
+            t
+            for m in _IDENTIFIER.findall(q.search_text)
+            for t in self.terms(m)
+            if t in weights and 0 < self._df.get(t, 0) <= RARE_IDENTIFIER_SENTENCES
+        }
         # Terms of the section's headings belong to every sentence under them: "112 年度核定補助
         # 421 萬 8,817 元" answers a question about the plan its heading names.
         heading_terms = set(self.terms(" ".join(section.path[-2:])))
@@ -166,6 +174,8 @@ class EvidenceScorer:
                 coverage = 0.75 * coverage + 0.25 * in_sentence / total
                 fit = _type_fit(q, text) * (1.0 if satisfies(q, text) else 0.35)
                 score = coverage * fit + _year_fit(q, text) + 0.08 / (1 + rank)
+                if identifiers & s_terms:
+                    score += IDENTIFIER_BONUS
                 similarity = 0.0
                 if query_vector is not None and self.vectors is not None:
                     similarity = self.vectors.similarity(query_vector, sentences[i : i + width]) or 0.0
@@ -197,6 +207,9 @@ _SPAN = re.compile(
     re.I,
 )
 MAX_WINDOW_CHARS = 300
+_IDENTIFIER = re.compile(r"\b[A-Z][A-Z0-9]{1,}\b")
+IDENTIFIER_BONUS = 0.5
+RARE_IDENTIFIER_SENTENCES = 2
 _CAPTION = re.compile(r"^\s*(?:圖|表|Figure|Table|Fig\.)\s*\d+\s*[-－–]\s*\d+", re.I)
 
 

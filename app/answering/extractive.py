@@ -330,7 +330,9 @@ class ExtractiveAnswerer:
         text = q.search_text.replace("台", "臺")
         names = {p for p in self.places if len(p) >= 2 and p in text and not p.isascii()}
         if q.lang == "en":
-            names |= {n for n in _CAPITALISED.findall(q.search_text) if n not in _GENERIC_NAMES}
+            # "GPN (Government Publication Number)": the spelled-out acronym is the acronym, not more names.
+            spelled = re.sub(r"\b([A-Z]{2,})\s*\([^)]*\)", r"\1", q.search_text)
+            names |= {n for n in _CAPITALISED.findall(spelled) if n not in _GENERIC_NAMES}
         return names
 
     # -- language ---------------------------------------------------------------------
