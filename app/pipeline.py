@@ -41,10 +41,17 @@ class Pipeline:
         tokenize = retriever.tokenizer.tokenize
         self.view = ReportView(ingest.sections, ingest.tables, ingest.offices, ingest.chunks)
         narrative = [s for s in ingest.sections if not s.section_id.startswith("appendix/")]
-        vectors = SentenceVectors.build(
-            retriever.embedder,
-            [t for s in narrative for t in split_sentences(s.text, s.lang)],
-            Path(settings.cache_dir) / "embeddings",
+        # Sentence-level similarity needs the retriever's embedder; a retriever without one (a test
+        # double, a BM25-only setup) leaves evidence selection lexical.
+        embedder = getattr(retriever, "embedder", None)
+        vectors = (
+            SentenceVectors.build(
+                embedder,
+                [t for s in narrative for t in split_sentences(s.text, s.lang)],
+                Path(settings.cache_dir) / "embeddings",
+            )
+            if embedder is not None and hasattr(embedder, "embed_passages")
+            else None
         )
         self.scorer = EvidenceScorer(tokenize, narrative, vectors)
         self.places = place_stems(
@@ -55,7 +62,10 @@ class Pipeline:
             + [o.name_en for o in ingest.offices]
         )
         self.extractive = ExtractiveAnswerer(
-            self.view, self.scorer, places=self.places, query_vector=retriever.query_vector
+            self.view,
+            self.scorer,
+            places=self.places,
+            query_vector=getattr(retriever, "query_vector", None) if vectors is not None else None,
         )
         primary = self.extractive
         if settings.answerer == "llm":

@@ -154,7 +154,9 @@ class EvidenceScorer:
         heading_terms = set(self.terms(" ".join(section.path[-2:])))
         out: list[Candidate] = []
         # Figure and table captions restate the topic but never answer it.
-        sentences = [x for x in split_sentences(section.text, section.lang) if not _CAPTION.match(x)]
+        sentences = [
+            x for x in split_sentences(section.text, section.lang) if not is_caption(x, section.lang)
+        ]
         terms = [set(self.terms(s)) for s in sentences]
         joiner = "" if section.lang == "zh" else " "
         # Windows of one sentence, or two when the first introduces what the second quantifies
@@ -211,6 +213,18 @@ _IDENTIFIER = re.compile(r"\b[A-Z][A-Z0-9]{1,}\b")
 IDENTIFIER_BONUS = 0.5
 RARE_IDENTIFIER_SENTENCES = 2
 _CAPTION = re.compile(r"^\s*(?:圖|表|Figure|Table|Fig\.)\s*\d+\s*[-－–]\s*\d+", re.I)
+
+
+def is_caption(sentence: str, lang: str) -> bool:
+    """A figure caption or a title line: numbered ("圖 2-3"), or a short line without a sentence's ending,
+    without a figure and not a "key：value" line ("新住民子女多元文化在地創生培育營學員參訪",
+    "Opening ceremony of the ..."). Captions restate the topic but never answer it."""
+    if _CAPTION.match(sentence):
+        return True
+    text = sentence.strip()
+    if len(text) > (40 if lang == "zh" else 110) or re.search(r"[。！？；.!?;：:]\W*$|[：:]", text):
+        return False
+    return not has_quantity(text)
 
 
 def satisfies(q: QuestionAnalysis, text: str) -> bool:
