@@ -63,6 +63,10 @@ _DAY_DATE = re.compile(
     r"\b\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*",
     re.I,
 )
+_AS_OF = re.compile(
+    r"\b(?:as of|by|at|until|till) (?:the end of )?(?:\w+ )?(?:19|20)\d\d\b|截至\s*\d{2,4}\s*年(?:\s*\d{1,2}\s*月)?底?|\d{2,4}\s*年底",
+    re.I,
+)
 _ASKS_YEAR = re.compile(r"\b(?:which|what) year\b|哪一?年(?!度)", re.I)
 _MONEY_AMOUNT = re.compile(r"\d\s*(?:元|萬|億)|NT\$\s*\d|\d\s*(?:dollars|NTD)", re.I)
 _MONEY = re.compile(r"元|NT\$|NTD|dollars?|萬|億", re.I)
@@ -243,7 +247,10 @@ def satisfies(q: QuestionAnalysis, text: str) -> bool:
     if kind == "date":
         if _ASKS_DAY.search(q.search_text):
             return bool(_DAY_DATE.search(text))  # "哪一天": a year alone does not answer
-        return bool(_DATE.search(text) or (_ASKS_YEAR.search(q.search_text) and years_in(text)))
+        if _ASKS_YEAR.search(q.search_text):
+            # "In which year was it first put into service?": "at the end of 2023" dates a count, not the start.
+            return bool(years_in(_AS_OF.sub(" ", text)))
+        return bool(_DATE.search(text))
     if kind in {"phone", "fax"}:
         return bool(_PHONE.search(text))
     if kind == "duration":
