@@ -127,6 +127,8 @@ _GENERIC_COUNTED = frozenset(
 def compatible(q: QuestionAnalysis, match: CellMatch) -> bool:
     """Whether the cell can answer the question at all: the asked unit and kind fit the table,
     and every proper name in the question appears somewhere in the table."""
+    if q.answer_type in {"date", "duration"}:
+        return False  # cells hold counts and amounts: "in which year did ... begin" is never a cell
     t = match.table
     unit = f"{t.unit_zh} {t.unit_en}"
     monthly = any(_MONTH_LABEL.match(r.label_zh) for r in t.rows)
