@@ -81,6 +81,7 @@ _QUESTION_WORDS = frozenset(
     "一種 一個 共有 總計 請 告訴 一下 呢 啊 吧 是從 從 當時 實際上 到底 究竟 大概 大約 左右 "
     "get got now currently kind sort came come could can again went made make took take else besides "
     "exactly roughly approximately about actually much many more any some there their they them it its "
+    "date dates "
     "that this these those from at as be been being has have had will would should into after before "
     # Asking for the other language's wording is not a topic either.
     "英文 英文名 英文名稱 文名 名稱 簡稱 縮寫 英文版 文版 英譯 文中 內文 中文 叫做 稱為 英文縮寫".split()

@@ -571,7 +571,7 @@ def _with_figure_neighbour(q: QuestionAnalysis, best: Candidate, candidates: lis
     """For a figure question, the best sentence plus its neighbour when that neighbour also states a
     figure on the same topic (the report often gives the total and its breakdown, or the applications
     and the approvals, in consecutive sentences)."""
-    if q.answer_type not in _NUMERIC_TYPES or best.width != 1:
+    if q.answer_type not in _NUMERIC_TYPES | {"duration"} or best.width != 1:
         return best
     joiner = "" if best.section.lang == "zh" else " "
     pick: Candidate | None = None
