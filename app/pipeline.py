@@ -45,11 +45,7 @@ class Pipeline:
         # double, a BM25-only setup) leaves evidence selection lexical.
         embedder = getattr(retriever, "embedder", None)
         vectors = (
-            SentenceVectors.build(
-                embedder,
-                [t for s in narrative for t in split_sentences(s.text, s.lang)],
-                Path(settings.cache_dir) / "embeddings",
-            )
+            sentence_vectors(embedder, narrative, settings)
             if embedder is not None and hasattr(embedder, "embed_passages")
             else None
         )
@@ -99,6 +95,22 @@ class Pipeline:
             resolved_question=resolved,
             hits=state.hits,
         )
+
+
+def sentence_vectors(embedder, sections, settings: Settings, *, progress: bool = False) -> SentenceVectors:
+    """Vectors of every sentence of the narrative ``sections`` (encoded once, then from the embedding
+    cache: ``nia-qa build`` encodes them with the index, so the first question does not)."""
+    return SentenceVectors.build(
+        embedder,
+        [
+            t
+            for s in sections
+            if not s.section_id.startswith("appendix/")
+            for t in split_sentences(s.text, s.lang)
+        ],
+        Path(settings.cache_dir) / "embeddings",
+        progress=progress,
+    )
 
 
 def build_pipeline(settings: Settings | None = None, progress: Progress | None = _stderr) -> Pipeline:

@@ -52,6 +52,13 @@ def run(args: argparse.Namespace) -> int:
             f"index: built dense (FAISS, {embedder.model_id}) + BM25 over {len(ingest.chunks)} chunks "
             f"-> {settings.index_dir} ({time.perf_counter() - t1:.1f}s)"
         )
+        from app.pipeline import sentence_vectors
+
+        t2 = time.perf_counter()
+        vectors = sentence_vectors(embedder, ingest.sections, settings, progress=progress)
+        print(
+            f"answerer: {len(vectors)} sentence vectors for evidence selection ({time.perf_counter() - t2:.1f}s)"
+        )
     else:
         print(f"index: up to date ({settings.index_dir})")
     if not (built or ingest_built):
