@@ -396,8 +396,7 @@ class ExtractiveAnswerer:
                 continue
             if q.months and not (q.months & months_in(zh_sentence, "zh")):
                 continue
-            # A fallback: the asker's own language wins a tie.
-            score = ORIGINAL_ONLY_DISCOUNT * self.scorer.rescore(q, c, zh_sentence)
+            score = self.scorer.rescore(q, c, zh_sentence)
             out.append(replace(c, section=zh_section, sentence=zh_sentence, score=score, original_only=True))
         return out
 
@@ -553,7 +552,6 @@ def _mentions(c: Candidate, name: str) -> bool:
 
 
 _NUMERIC_TYPES = frozenset({"count", "amount", "percent"})
-ORIGINAL_ONLY_DISCOUNT = 0.85
 TRANSLATION_SIMILARITY = 0.82  # e5-small cosine of a sentence and its translation: 0.82-0.87 on the report
 
 
