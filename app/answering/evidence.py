@@ -36,7 +36,7 @@ _QUANTITY = re.compile(
 )
 _DATE_SPAN = re.compile(
     r"\d{2,4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{2,4}\s*年\s*\d{1,2}\s*月|"
-    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:\s*(?:-|to|–)\s*\d{1,2})?(?:,\s*\d{4})?|"
+    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?!\d)(?:\s*(?:-|to|–)\s*\d{1,2}(?!\d))?(?:,\s*\d{4})?|"
     r"\b\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*|\b\d{1,2}(?::\d\d)?\s*[ap]\.m\.",
     re.I,
 )
@@ -59,7 +59,7 @@ _ASKS_DAY = re.compile(
 )
 _DAY_DATE = re.compile(
     r"\d{1,2}\s*月\s*\d{1,2}\s*[日號]|"
-    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}\b|"
+    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?!\d)|"
     r"\b\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*",
     re.I,
 )
@@ -280,11 +280,12 @@ def _names_someone(q: QuestionAnalysis, text: str) -> bool:
 
 
 def _type_fit(q: QuestionAnalysis, sentence: str) -> float:
-    has_num = has_quantity(sentence)
     kind = q.answer_type
+    has_num = has_quantity(sentence)
     if kind in {"count", "amount", "percent"}:
         if not has_num:
-            return 0.55
+            # "four international experts" counts too, though less surely than a figure.
+            return 0.8 if kind == "count" and _COUNT_WORD.search(sentence) else 0.55
         fit = 1.0
         if kind == "amount" and not _MONEY_AMOUNT.search(sentence):
             fit -= 0.2
