@@ -246,7 +246,11 @@ class ExtractiveAnswerer:
             text = f"{note}{text}"
         elif bilingual:
             text = self._with_other_language(
-                text, sentence, section, first=asks_other and q.search_text, other=naming
+                text,
+                sentence,
+                section,
+                first=asks_other and q.search_text,
+                other=naming if q.lang == "zh" else None,
             )
         cit = self.view.citation(section, sentence)
         citations = [cit]

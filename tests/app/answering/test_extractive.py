@@ -35,3 +35,12 @@ def test_english_which_year_is_answered_from_the_chinese_original(pipeline):
     assert "113" in a.answer
     assert a.citations[0].section_id.startswith("zh/8/1")
     assert "Personnel Office" in a.citations[0].path_en
+
+
+def test_chinese_original_label_quotes_chinese(pipeline):
+    # The English sentence naming SPCS is the answer; what follows "Chinese original:" must be the Chinese.
+    a = pipeline.ask("What is the English acronym of 偽變造護照辨識比對系統?")
+    assert "SPCS" in a.answer
+    assert "Chinese original:" in a.answer
+    quoted = a.answer.split("Chinese original:", 1)[1]
+    assert re.search(r"[\u4e00-\u9fff]", quoted)
