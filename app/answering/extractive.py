@@ -235,9 +235,13 @@ class ExtractiveAnswerer:
         if q.lang == "en" and naming and twin is not None:
             # "What is the English acronym of 偽變造護照辨識比對系統?": the English sentence naming it.
             sentence, section, note = naming, twin, ""
-        bilingual = not note and q.answer_type in _BILINGUAL_TYPES
+        fact = q.answer_type in _BILINGUAL_TYPES
+        # English answers also quote the Chinese original when there is room: it is authoritative, and a
+        # translation sometimes drops what was asked ("約僱" hires became "approximately 30 employees").
+        bilingual = not note and (fact or q.lang == "en")
         # Leave room for the other language's version of a fact (see _with_other_language).
-        text = _trim(sentence, weights, self.scorer, limit=170 if bilingual else MAX_ANSWER_CHARS, q=q)
+        limit = MAX_ANSWER_CHARS if note else 170 if fact else 210 if bilingual else MAX_ANSWER_CHARS
+        text = _trim(sentence, weights, self.scorer, limit=limit, q=q)
         computed = self._computed_prefix(q, best, weights)
         if computed:
             text = computed + (" " if q.lang == "en" else "") + text
