@@ -360,7 +360,12 @@ class ExtractiveAnswerer:
         nums = number_forms(sentence) - {"1", "2", "3"}
         latin = set(re.findall(r"[A-Za-z][A-Za-z\-]{1,}", sentence))
         vectors = self.scorer.vectors
-        own_vec = vectors.vector([sentence]) if vectors is not None else None
+        own_vec = None
+        if vectors is not None:
+            # A two-sentence window is the mean of its sentences' vectors.
+            own_vec = vectors.vector([sentence])
+            if own_vec is None:
+                own_vec = vectors.vector(split_sentences(sentence, section.lang))
         best: tuple[float, int, str] | None = None
         for j, other in enumerate(others):
             shared = len(nums & number_forms(other))
