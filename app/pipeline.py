@@ -40,7 +40,7 @@ class Pipeline:
         self.retriever = retriever
         tokenize = retriever.tokenizer.tokenize
         self.view = ReportView(ingest.sections, ingest.tables, ingest.offices, ingest.chunks)
-        narrative = [s for s in ingest.sections if not s.section_id.startswith("appendix/")]
+        narrative = narrative_sections(ingest.sections)
         # Sentence-level similarity needs the retriever's embedder; a retriever without one (a test
         # double, a BM25-only setup) leaves evidence selection lexical.
         embedder = getattr(retriever, "embedder", None)
@@ -97,17 +97,17 @@ class Pipeline:
         )
 
 
+def narrative_sections(sections):
+    """The report's prose sections: the appendix is answered from its table and office records."""
+    return [s for s in sections if not s.section_id.startswith("appendix/")]
+
+
 def sentence_vectors(embedder, sections, settings: Settings, *, progress: bool = False) -> SentenceVectors:
     """Vectors of every sentence of the narrative ``sections`` (encoded once, then from the embedding
     cache: ``nia-qa build`` encodes them with the index, so the first question does not)."""
     return SentenceVectors.build(
         embedder,
-        [
-            t
-            for s in sections
-            if not s.section_id.startswith("appendix/")
-            for t in split_sentences(s.text, s.lang)
-        ],
+        [t for s in narrative_sections(sections) for t in split_sentences(s.text, s.lang)],
         Path(settings.cache_dir) / "embeddings",
         progress=progress,
     )

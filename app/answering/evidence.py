@@ -179,14 +179,11 @@ class EvidenceScorer:
                 coverage = (in_sentence + in_heading) / total
                 # Prefer the sentence that itself carries the question's specific terms.
                 coverage = 0.75 * coverage + 0.25 * in_sentence / total
-                fit = _type_fit(q, text) * (1.0 if satisfies(q, text) else 0.35)
-                score = coverage * fit + _year_fit(q, text) + 0.08 / (1 + rank)
-                if identifiers & s_terms:
-                    score += IDENTIFIER_BONUS
                 similarity = 0.0
                 if query_vector is not None and self.vectors is not None:
                     similarity = self.vectors.similarity(query_vector, sentences[i : i + width]) or 0.0
-                    score += self.similarity_weight * max(0.0, similarity - SIMILARITY_FLOOR) * fit
+                bonus = IDENTIFIER_BONUS if identifiers & s_terms else 0.0
+                score = self._score(q, text, coverage, similarity, rank, bonus)
                 if width == 2:
                     score *= 0.93
                 out.append(Candidate(section, text, score, coverage, i, rank, width, similarity))
@@ -195,9 +192,23 @@ class EvidenceScorer:
     def rescore(self, q: QuestionAnalysis, c: Candidate, text: str) -> float:
         """``c``'s score had its sentence read as ``text`` (its translation): same coverage and similarity,
         the type fit and year fit of ``text``."""
+        return self._score(q, text, c.coverage, c.similarity, c.section_rank)
+
+    def _score(
+        self,
+        q: QuestionAnalysis,
+        text: str,
+        coverage: float,
+        similarity: float,
+        rank: int,
+        bonus: float = 0.0,
+    ) -> float:
+        """Term coverage weighted by the fit with the asked kind, plus year fit, section rank, ``bonus``
+        and the embedding similarity above its floor (also weighted by the fit)."""
         fit = _type_fit(q, text) * (1.0 if satisfies(q, text) else 0.35)
-        score = c.coverage * fit + _year_fit(q, text) + 0.08 / (1 + c.section_rank)
-        score += self.similarity_weight * max(0.0, c.similarity - SIMILARITY_FLOOR) * fit
+        score = coverage * fit + _year_fit(q, text) + 0.08 / (1 + rank) + bonus
+        if similarity:
+            score += self.similarity_weight * max(0.0, similarity - SIMILARITY_FLOOR) * fit
         return score
 
 

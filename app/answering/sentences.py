@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Chinese sentences end at 。！？； ; English at . ! ? followed by a space and a capital/digit/quote.
 _ZH_END = re.compile(r"(?<=[。！？；])")
@@ -18,7 +19,16 @@ _LIST_MARK = re.compile(
 
 
 def split_sentences(text: str, lang: str) -> list[str]:
-    """Sentences of ``text`` with list markers removed; short fragments are merged into their neighbour."""
+    """Sentences of ``text`` with list markers removed; short fragments are merged into their neighbour.
+
+    The answerer splits the same few sections many times per question (scoring, twin alignment,
+    multi-fact operands), so the split of a section is computed once and copied out.
+    """
+    return list(_split_cached(text, lang))
+
+
+@lru_cache(maxsize=1024)
+def _split_cached(text: str, lang: str) -> tuple[str, ...]:
     out: list[str] = []
     for para in re.split(r"\n+", text):
         para = _LIST_MARK.sub("", para.strip())
@@ -40,4 +50,4 @@ def split_sentences(text: str, lang: str) -> list[str]:
                 out[-1] = f"{out[-1]}{'' if lang == 'zh' else ' '}{p}"
             else:
                 out.append(p)
-    return out
+    return tuple(out)
