@@ -6,20 +6,24 @@ read-only and safe to share between threads.
 
 from __future__ import annotations
 
+import copy
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from app.answering.evidence import EvidenceScorer
 from app.answering.extractive import Draft, ExtractiveAnswerer, ReportView
+from app.answering.fitting import TrainingRow, fit_policy
 from app.answering.followup import place_stems, resolve_follow_up
-from app.answering.question import analyze
+from app.answering.policy import FittedPolicy, Policy
+from app.answering.question import QuestionAnalysis, analyze
 from app.answering.sentences import split_sentences
+from app.answering.types import Proposal, Route
 from app.answering.verify import verify_draft
 from app.chain import ChainState, build_chain
 from app.input_guard import clean_question, detect_lang
-from app.records import Answer, Turn
+from app.records import Answer, LabeledQuestion, Turn
 from app.settings import Settings
 from index.records import Hit
 from index.sentence_vectors import SentenceVectors
@@ -57,30 +61,40 @@ class Pipeline:
             + [o.name_zh for o in ingest.offices]
             + [o.name_en for o in ingest.offices]
         )
+        policy = FittedPolicy.load() if settings.answer_policy == "fitted" else None
         self.extractive = ExtractiveAnswerer(
             self.view,
             self.scorer,
             places=self.places,
             query_vector=getattr(retriever, "query_vector", None) if vectors is not None else None,
+            policy=policy,
         )
+        self._proposal_cache: dict[tuple[str, tuple[str, ...]], tuple] = {}
+        self._wire()
+
+    def _wire(self) -> None:
         primary = self.extractive
-        if settings.answerer == "llm":
+        if self.settings.answerer == "llm":
             from app.answering.llm import LLMAnswerer
 
-            primary = LLMAnswerer.from_settings(settings, self.view)
-        self.chain = build_chain(self.search, primary, self.extractive, verify_draft, settings.top_k)
+            primary = LLMAnswerer.from_settings(self.settings, self.view)
+        self.chain = build_chain(self.search, primary, self.extractive, verify_draft, self.settings.top_k)
 
     def search(self, query: str, k: int = 10) -> list[Hit]:
         return self.retriever.search(query, k)
 
-    def ask(self, question: str, history: list[Turn] | None = None) -> Answer:
-        start = time.perf_counter()
+    def _analyze(self, question: str, history: list[Turn] | None) -> tuple[str, str, QuestionAnalysis]:
         text = clean_question(question, self.settings.max_question_chars)
         lang = detect_lang(text)
         resolved = text
         if history:
             resolved = resolve_follow_up(text, history[-1].question, lang, self.places)
-        q = analyze(resolved, lang)
+        return text, resolved, analyze(resolved, lang)
+
+    def ask(self, question: str, history: list[Turn] | None = None) -> Answer:
+        start = time.perf_counter()
+        text, resolved, q = self._analyze(question, history)
+        lang = q.lang
         state: ChainState = self.chain.invoke(ChainState(q=q))
         draft: Draft = state.draft  # type: ignore[assignment]
         return Answer(
@@ -93,8 +107,39 @@ class Pipeline:
             answerer=state.answerer,
             warnings=draft.warnings,
             resolved_question=resolved,
+            confidence=draft.confidence,
+            route=str(Route.ABSTAIN if draft.abstained else draft.route),
             hits=state.hits,
         )
+
+    # -- fitting (the policy is fitted on labelled questions; eval's grouped k-fold calls refit) -----
+    def proposals(self, question: str, history: Sequence[str] = ()) -> list[Proposal]:
+        """The answerer's proposals for a question (cached: fitting asks the same questions per fold)."""
+        key = (question, tuple(history))
+        if key not in self._proposal_cache:
+            turns = [Turn(question=h) for h in history] or None
+            _, _, q = self._analyze(question, turns)
+            hits = self.search(q.search_text, self.settings.top_k)
+            self._proposal_cache[key] = tuple(self.extractive.propose(q, hits)[0])
+        return list(self._proposal_cache[key])
+
+    def training_rows(self, examples: Sequence[LabeledQuestion]) -> list[TrainingRow]:
+        return [
+            TrainingRow.of(e.group, e.answerable, e.must_include, self.proposals(e.question, e.history))
+            for e in examples
+        ]
+
+    def refit(self, examples: Sequence[LabeledQuestion], folds: int = 5) -> Pipeline:
+        """A pipeline whose answer policy is fitted on exactly ``examples`` (threshold out-of-fold)."""
+        policy, _ = fit_policy(self.training_rows(examples), k=folds)
+        return self.with_policy(policy)
+
+    def with_policy(self, policy: Policy) -> Pipeline:
+        other = copy.copy(self)
+        other.extractive = copy.copy(self.extractive)
+        other.extractive.policy = policy
+        other._wire()
+        return other
 
 
 def narrative_sections(sections):

@@ -5,6 +5,7 @@ The JSON shape is the DESIGN.md contract; do not rename fields.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -39,6 +40,8 @@ class Answer:
     answerer: str = "extractive"
     warnings: tuple[str, ...] = ()
     resolved_question: str | None = None  # follow-up rewritten with the previous turn's subject
+    confidence: float | None = None  # calibrated P(correct) of the decision, when a fitted policy made it
+    route: str = ""  # answer path: office, table, compute, narrative or abstain
     hits: tuple[Hit, ...] = field(default=(), compare=False, repr=False)  # retrieval evidence, not in JSON
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -52,6 +55,8 @@ class Answer:
             "latency_ms": round(self.latency_ms, 1),
             "answerer": self.answerer,
         }
+        if self.confidence is not None:
+            out["confidence"] = round(self.confidence, 3)
         if self.warnings:
             out["warnings"] = list(self.warnings)
         if self.resolved_question and self.resolved_question != self.question:
@@ -65,3 +70,25 @@ class QAPipeline(Protocol):
     def ask(self, question: str, history: list[Turn] | None = None) -> Answer: ...
 
     def search(self, query: str, k: int = 10) -> list[Hit]: ...
+
+
+@dataclass(frozen=True)
+class LabeledQuestion:
+    """An eval item as the answerer's fitting sees it (built by eval from dev items)."""
+
+    id: str
+    group: str  # the fact it asks: paraphrases and follow-ups of one fact share a group
+    lang: str
+    question: str
+    history: tuple[str, ...] = ()
+    must_include: tuple[str, ...] = ()
+    answerable: bool = True
+    type: str = ""
+    section_zh: str = ""
+    section_en: str = ""
+
+
+class Refittable(Protocol):
+    """A pipeline whose fitted parameters can be fitted again on given examples (grouped k-fold)."""
+
+    def refit(self, examples: Sequence[LabeledQuestion]) -> QAPipeline: ...

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         description="Share of a hit's fused score lent to the best chunk of its other-language twin section.",
     )
     answerer: str = Field("extractive", description="'extractive' (default, offline) or 'llm'.")
+    answer_policy: Literal["fitted", "rules"] = Field(
+        "fitted",
+        description="How the extractive answerer picks among its proposals or abstains: 'fitted' = the "
+        "logistic-regression policy fitted on the dev set (app/answering/model/policy.json, written by "
+        "`nia-qa fit`; its threshold is chosen out-of-fold), 'rules' = the previous hand-set order (ablation).",
+    )
     llm_base_url: str | None = Field(
         None, description="OpenAI-compatible endpoint for the optional LLM answerer."
     )

@@ -16,6 +16,7 @@ import numpy as np
 
 from app.answering.arithmetic import combination, compute, operands, phrase
 from app.answering.evidence import Candidate, EvidenceScorer, satisfies
+from app.answering.features import FeatureMaker, with_context
 from app.answering.figures import discrepant_figures
 from app.answering.multihop import (
     Combined,
@@ -29,6 +30,7 @@ from app.answering.multihop import (
     render,
 )
 from app.answering.offices import CONTACT_TYPES, answer_office, find_office
+from app.answering.policy import Policy, RulePolicy
 from app.answering.question import QuestionAnalysis, months_in, years_in
 from app.answering.sentences import split_sentences
 from app.answering.tables import (
@@ -39,28 +41,16 @@ from app.answering.tables import (
     compatible,
     find_cell,
 )
+from app.answering.types import Draft, Proposal, Route
 from app.records import Citation
 from index.normalize import number_forms
 from index.records import Hit
 from ingest.records import Chunk, Office, Section, Table
 
 MAX_ANSWER_CHARS = 300
-# Fact questions (not figures) whose answer may differ between the Chinese text and its translation.
-_BILINGUAL_TYPES = frozenset({"name", "other", "yesno", "address"})
 _ASKS_OTHER_LANGUAGE = re.compile(
     r"英文|縮寫|簡稱|英譯|in chinese|chinese name|chinese original|chinese text", re.I
 )
-
-
-@dataclass(frozen=True)
-class Draft:
-    """What an answerer proposes before the chain formats it."""
-
-    answer: str
-    abstained: bool
-    citations: tuple[Citation, ...]
-    reason: str = ""  # why it abstained / which resolver answered
-    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,6 +61,8 @@ class ExtractiveConfig:
     min_coverage_en: float = 0.30
     min_score: float = 0.30
     max_sections: int = 8
+    narrative_proposals: int = 4  # best distinct evidence sentences proposed to the policy
+    original_proposals: int = 4  # English questions: Chinese originals of the best-covering English sentences
 
 
 class ReportView:
@@ -114,36 +106,51 @@ class ExtractiveAnswerer:
         config: ExtractiveConfig | None = None,
         places: set[str] | frozenset[str] = frozenset(),
         query_vector: Callable[[str], np.ndarray] | None = None,
+        policy: Policy | None = None,
     ) -> None:
         self.view = view
         self.scorer = scorer
         self.config = config or ExtractiveConfig()
+        self.policy: Policy = policy or RulePolicy(self.config)
+        self.features = FeatureMaker(scorer, view.sections)
         self.places = places
         self.query_vector = query_vector  # the retriever's (cached) question embedding
 
     # -- public -----------------------------------------------------------------
     def answer(self, q: QuestionAnalysis, hits: list[Hit]) -> Draft:
+        proposals, reason = self.propose(q, hits)
+        chosen, confidence = self.policy.decide(q, proposals)
+        if chosen is None:
+            why = reason or "no proposal"
+            if proposals:
+                why = f"low confidence ({confidence:.2f})" if confidence is not None else "no proposal passed"
+            return replace(self._abstain(q, hits, why), confidence=confidence)
+        return replace(chosen.draft, route=chosen.route, confidence=confidence)
+
+    def propose(self, q: QuestionAnalysis, hits: list[Hit]) -> tuple[list[Proposal], str]:
+        """Every answer the resolvers can give (office, table cell, computed, narrative sentences), each
+        with its features; plus why there are none. Hard checks that generalise (an opinion, an asked
+        year/month/place the evidence does not state) remove proposals here; the policy weighs the rest."""
         if q.opinion:
-            return self._abstain(q, hits, "opinion or prediction")
+            return [], "opinion or prediction"
+        context = self.features.context(q, hits)
+        out: list[Proposal] = []
         if q.answer_type in CONTACT_TYPES:
             match = find_office(q, self.view.offices)
             if match:
                 sec = self.view.sections.get(match.office.section_id)
                 text = answer_office(q, match)
                 cit = self._appendix_citation(match.office.section_id, text, sec)
-                return Draft(text, False, (cit,), reason="office")
-            # Not an NIA office: only a narrative passage that prints such a contact can answer.
-            return self._narrative_answer(q, hits)
-        table, strength = self._table_answer(q, hits)
-        if table is not None and strength >= 2:
-            return table
-        narrative = self._narrative_answer(q, hits)
-        if table is not None and (narrative.abstained or strength >= 1):
-            return table
-        return narrative
+                draft = Draft(text, False, (cit,), reason="office", route=Route.OFFICE)
+                out.append(self.features.office(q, draft, match, context))
+        table = self._table_proposal(q, hits, context)
+        if table is not None:
+            out.append(table)
+        narrative, reason = self._narrative_proposals(q, hits, context)
+        return with_context(out + narrative), ("" if out or narrative else reason)
 
     # -- resolvers ----------------------------------------------------------------
-    def _table_answer(self, q: QuestionAnalysis, hits: list[Hit]) -> tuple[Draft | None, int]:
+    def _table_proposal(self, q: QuestionAnalysis, hits: list[Hit], context) -> Proposal | None:
         """A table-cell answer and how sure it is: +1 each for a named row, a named column, a table top hit."""
         prior: dict[str, float] = {}
         for hit in hits:
@@ -152,15 +159,16 @@ class ExtractiveAnswerer:
                 prior[table.table_id] = 1.0 / (1 + 0.5 * (hit.rank - 1))
         match = find_cell(q, self.view.tables, prior, self.view.glossary)
         if match is None or match.score < 1.0 or match.relevance < 0.42 or not compatible(q, match):
-            return None, 0
+            return None
         if q.other_years and not (q.other_years & years_in(match.table.title_zh + match.table.title_en)):
-            return None, 0
+            return None
         top_is_table = bool(hits) and hits[0].chunk.section_id in self.view.table_by_section
         strength = int(match.row_named) + int(match.column_named) + int(top_is_table)
         text, strength = self._table_text(q, match, strength)
         sec = self.view.sections.get(match.table.section_id)
         cit = self._appendix_citation(match.table.section_id, text, sec)
-        return Draft(text, False, (cit,), reason="table"), strength
+        draft = Draft(text, False, (cit,), reason="table", route=Route.TABLE)
+        return self.features.table(q, draft, match, strength, top_is_table, context)
 
     def _table_text(self, q: QuestionAnalysis, match: CellMatch, strength: int) -> tuple[str, int]:
         """The cell's answer, or the two named cells combined. A single cell does not answer a sum or
@@ -177,10 +185,7 @@ class ExtractiveAnswerer:
             return Citation(section_id, "", "", None, quote)
         return self.view.citation(sec, quote)
 
-    def _narrative_answer(self, q: QuestionAnalysis, hits: list[Hit]) -> Draft:
-        weights = self.scorer.query_weights(q)
-        if not weights:
-            return self._abstain(q, hits, "no content words")
+    def _candidates(self, q: QuestionAnalysis, hits: list[Hit], weights: dict[str, float]) -> list[Candidate]:
         candidates: list[Candidate] = []
         seen: set[str] = set()
         rank = 0
@@ -195,33 +200,56 @@ class ExtractiveAnswerer:
             rank += 1
             if rank >= self.config.max_sections:
                 break
+        return candidates
+
+    def _narrative_proposals(
+        self, q: QuestionAnalysis, hits: list[Hit], context
+    ) -> tuple[list[Proposal], str]:
+        weights = self.scorer.query_weights(q)
+        if not weights:
+            return [], "no content words"
+        candidates = self._candidates(q, hits, weights)
         if not candidates:
-            return self._abstain(q, hits, "no evidence")
+            return [], "no evidence"
+        out: list[Proposal] = []
         multi = self._multi_fact(q, candidates, weights)
         if multi is not None:
-            return multi
+            out.append(self.features.computed(q, multi, context))
         names = self._named_entities(q)
         if names:
             # A place or proper name the question asks about must appear in the evidence itself.
-            named = [c for c in candidates if all(_mentions(c, n) for n in names)]
-            if not named:
-                return self._abstain(q, hits, f"{', '.join(sorted(names))} not in the evidence")
-            candidates = named
-        candidates += self._original_only(q, candidates)
-        best = max(candidates, key=lambda c: c.score)
-        if not satisfies(q, best.sentence):
-            return self._abstain(q, hits, f"no evidence of the asked kind ({q.answer_type})")
-        min_coverage = self.config.min_coverage_zh if q.lang == "zh" else self.config.min_coverage_en
-        if best.coverage < min_coverage or best.score < self.config.min_score:
-            return self._abstain(q, hits, f"weak evidence (coverage {best.coverage:.2f})")
-        if q.other_years:
-            # The asked year must be the evidence's own: a section that mentions 113年 elsewhere
-            # does not give 113年's figure.
-            context = best.sentence + " " + " ".join(best.section.path)
-            if not (q.other_years & years_in(context)):
-                return self._abstain(q, hits, f"year {sorted(q.other_years)} not in the evidence")
-            if q.months and not (q.months & months_in(best.sentence, best.section.lang)):
-                return self._abstain(q, hits, "the asked month of that year is not in the evidence")
+            candidates = [c for c in candidates if all(_mentions(c, n) for n in names)]
+            if not candidates:
+                return out, f"{', '.join(sorted(names))} not in the evidence"
+        originals = self._original_only(q, candidates)
+        candidates += [c for c in originals if not c.original_only]
+        ranked = sorted(candidates, key=lambda c: -c.score)
+        best_score = ranked[0].score
+        reason = ""
+        kept: set[str] = set()
+        for c in ranked:
+            if len(kept) >= self.config.narrative_proposals:
+                break
+            if c.sentence in kept:
+                continue
+            problem = _year_problem(q, c) or _kind_problem(q, c)
+            if problem:
+                reason = reason or problem
+                continue
+            kept.add(c.sentence)
+            draft = self._compose(q, c, candidates, weights)
+            out.append(self.features.narrative(q, draft, c, len(kept) - 1, best_score, context))
+        for c in originals:
+            if c.original_only and c.sentence not in kept and not _year_problem(q, c):
+                kept.add(c.sentence)
+                draft = self._compose(q, c, candidates, weights)
+                out.append(self.features.narrative(q, draft, c, len(kept) - 1, best_score, context))
+        return out, reason
+
+    def _compose(
+        self, q: QuestionAnalysis, best: Candidate, candidates: list[Candidate], weights: dict[str, float]
+    ) -> Draft:
+        """The answer for one evidence candidate, in the asker's language, with its citations."""
         asks_other = _ASKS_OTHER_LANGUAGE.search(q.search_text)
         asks_acronym = q.lang == "en" and _ASKS_ACRONYM.search(q.search_text)
         naming = (
@@ -233,34 +261,34 @@ class ExtractiveAnswerer:
         sentence, section, note = self._in_asker_language(q, best)
         twin = self.view.twin(best.section)
         if q.lang == "en" and naming and twin is not None:
-            # "What is the English acronym of 偽變造護照辨識比對系統?": the English sentence naming it.
+            # "What is the English acronym of <a Chinese name>?": the English sentence naming it.
             sentence, section, note = naming, twin, ""
-        fact = q.answer_type in _BILINGUAL_TYPES
-        # English answers also quote the Chinese original when there is room: it is authoritative, and a
-        # translation sometimes drops what was asked ("約僱" hires became "approximately 30 employees").
-        bilingual = not note and (fact or q.lang == "en")
-        # Leave room for the other language's version of a fact (see _with_other_language).
-        limit = MAX_ANSWER_CHARS if note else 170 if fact else 210 if bilingual else MAX_ANSWER_CHARS
-        text = _trim(sentence, weights, self.scorer, limit=limit, q=q)
+        text = _trim(sentence, weights, self.scorer, limit=MAX_ANSWER_CHARS - len(note), q=q)
         computed = self._computed_prefix(q, best, weights)
         if computed:
             text = computed + (" " if q.lang == "en" else "") + text
             text = text if len(text) <= MAX_ANSWER_CHARS else text[: MAX_ANSWER_CHARS - 1] + "…"
         if note:
             text = f"{note}{text}"
-        elif bilingual:
-            text = self._with_other_language(
-                text,
-                sentence,
-                section,
-                first=asks_other and q.search_text,
-                other=naming if q.lang == "zh" else None,
-            )
-        cit = self.view.citation(section, sentence)
-        citations = [cit]
+        elif asks_other and q.lang == "zh":
+            # "英文名稱是什麼？": the other language's name is the answer itself.
+            text = self._with_other_language(text, sentence, section, first=q.search_text, other=naming)
+        citations = [self.view.citation(section, sentence)]
         if section.section_id != best.section.section_id:
             citations.append(self.view.citation(best.section, best.sentence))
-        return Draft(text, False, tuple(citations), reason="narrative", warnings=self._discrepancy(best))
+        else:
+            # The other language's text of the evidence goes into the citations, not the answer.
+            found = self._twin_sentence(sentence, section)
+            if found is not None and self._translates(sentence, found[0]):
+                citations.append(self.view.citation(found[1], found[0]))
+        return Draft(
+            text,
+            False,
+            tuple(citations),
+            reason="narrative",
+            warnings=self._discrepancy(best),
+            route=Route.NARRATIVE,
+        )
 
     # -- multi-fact questions ------------------------------------------------------------
     def _multi_fact(
@@ -315,7 +343,13 @@ class ExtractiveAnswerer:
             quotes = [f.source.text for f in found.figures if f.source.section_id == sec.section_id]
             if quotes:
                 cited.append(self.view.citation(sec, joiner.join(dict.fromkeys(quotes))))
-        return Draft(text, False, tuple(cited), reason=f"narrative ({found.kind} of {len(found.figures)})")
+        return Draft(
+            text,
+            False,
+            tuple(cited),
+            reason=f"narrative ({found.kind} of {len(found.figures)})",
+            route=Route.COMPUTE,
+        )
 
     def _computed_prefix(self, q: QuestionAnalysis, best: Candidate, weights: dict[str, float]) -> str:
         """A computed figure for the best sentence alone: an earlier year's figure the report states as a
@@ -383,16 +417,14 @@ class ExtractiveAnswerer:
 
     def _original_only(self, q: QuestionAnalysis, candidates: list[Candidate]) -> list[Candidate]:
         """A translation sometimes drops the very detail asked for ("102 Civil Defense Service personnel"
-        without the 113年 the Chinese gives). For the strongest English sentences that cannot answer
-        the asked kind (a date, a figure, a duration), their Chinese original may: it becomes a candidate
-        with the English sentence's term coverage and is answered from the Chinese, saying so."""
-        if q.lang != "en" or q.answer_type not in _STRICT_TYPES:
+        without the 113年 the Chinese gives). The Chinese originals of the strongest English sentences
+        become candidates with the English sentence's term coverage, answered from the Chinese, saying so;
+        the policy weighs them against the English sentences (``n_original_only``)."""
+        if q.lang != "en":
             return []
         out: list[Candidate] = []
         english = [c for c in candidates if c.section.lang == "en" and c.width == 1]
-        for c in sorted(english, key=lambda c: -c.coverage)[:4]:
-            if satisfies(q, c.sentence):
-                continue
+        for c in sorted(english, key=lambda c: -c.coverage)[: self.config.original_proposals]:
             found = self._twin_sentence(c.sentence, c.section)
             if found is None or not satisfies(q, found[0]) or not self._translates(c.sentence, found[0]):
                 continue
@@ -551,6 +583,25 @@ _GENERIC_NAMES = frozenset(
     "January February March April June July August September October November December Report Annual "
     "Program Programme Plan Act Office Center Centre Service Services System".split()
 )
+
+
+def _year_problem(q: QuestionAnalysis, c: Candidate) -> str:
+    """Why ``c`` cannot answer an asked year or month: the asked year must be the evidence's own (a
+    section that mentions 113年 elsewhere does not give 113年's figure)."""
+    if not q.other_years:
+        return ""
+    context = c.sentence + " " + " ".join(c.section.path)
+    if not (q.other_years & years_in(context)):
+        return f"year {sorted(q.other_years)} not in the evidence"
+    if q.months and not (q.months & months_in(c.sentence, c.section.lang)):
+        return "the asked month of that year is not in the evidence"
+    return ""
+
+
+def _kind_problem(q: QuestionAnalysis, c: Candidate) -> str:
+    """Why ``c`` cannot answer the asked kind at all (a count needs a number, "which country" a country,
+    "how long" a span): the evidence must hold that kind of answer."""
+    return "" if satisfies(q, c.sentence) else f"no evidence of the asked kind ({q.answer_type})"
 
 
 def _in_text(name: str, text: str) -> bool:
