@@ -5,8 +5,9 @@ The JSON shape is the DESIGN.md contract; do not rename fields.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from index.records import Hit
 
@@ -65,3 +66,32 @@ class QAPipeline(Protocol):
     def ask(self, question: str, history: list[Turn] | None = None) -> Answer: ...
 
     def search(self, query: str, k: int = 10) -> list[Hit]: ...
+
+
+@dataclass(frozen=True)
+class LabeledQuestion:
+    """A graded eval question handed to ``Refittable.refit`` (the eval harness builds these from dev).
+
+    ``group`` is the fact the question asks: paraphrases and follow-ups of one fact share it, so
+    grouped k-fold keeps them in one fold.
+    """
+
+    id: str
+    group: str
+    lang: Literal["zh", "en"]
+    question: str
+    history: tuple[str, ...]  # earlier questions of a follow-up, oldest first
+    must_include: tuple[str, ...]
+    answerable: bool
+    type: str
+    section_zh: str
+    section_en: str
+
+
+@runtime_checkable
+class Refittable(Protocol):
+    """A pipeline with parameters fitted from data (weights, thresholds) that can be fitted anew."""
+
+    def refit(self, examples: Sequence[LabeledQuestion]) -> QAPipeline:
+        """A pipeline whose fitted parameters are fitted on exactly ``examples``; ``self`` is unchanged."""
+        ...
