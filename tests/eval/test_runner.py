@@ -167,3 +167,12 @@ def test_a_follow_up_is_asked_with_its_history(tmp_path: Path) -> None:
     result = evaluate_item(pipeline, item)
     assert pipeline.seen == [[Turn(question="earlier question")]]
     assert result.history == ("earlier question",) and result.correct
+
+
+def test_answer_path_labels_drop_per_item_details() -> None:
+    from eval.runner import path_label
+
+    assert (
+        path_label("extractive (fallback: numbers not in the evidence: 12, 127)") == "extractive (fallback)"
+    )
+    assert path_label("llm") == "llm" and path_label("table (zh)") == "table (zh)"
