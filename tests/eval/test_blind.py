@@ -17,7 +17,14 @@ import eval.cli
 from app.cli import main
 from eval.check import build_catalog
 from eval.results import BLIND_FIELDS
-from tests.eval.conftest import CHUNKS, ITEMS, FakeKeywordPipeline, fake_sections, write_jsonl
+from tests.eval.conftest import (
+    CHUNKS,
+    ITEMS,
+    FakeKeywordPipeline,
+    fake_sections,
+    write_eval_config,
+    write_jsonl,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -41,18 +48,8 @@ def _item_texts() -> list[str]:
 
 
 def _config(tmp_path: Path, items_file: Path) -> Path:
-    path = tmp_path / "eval.toml"
-    path.write_text(
-        f"""
-[tool.nia-qa.eval.sets.secret]
-path = "{items_file}"
-blind = true
-[tool.nia-qa.eval.sets.secret.gates]
-min_answerable_accuracy = 0.5
-""",
-        encoding="utf-8",
-    )
-    return path
+    secret = {"path": items_file, "blind": True, "gates": {"min_answerable_accuracy": 0.5}}
+    return write_eval_config(tmp_path / "eval.toml", {"secret": secret})
 
 
 def _run(args: list[str], capsys) -> tuple[int, str]:

@@ -10,7 +10,7 @@ import pytest
 import eval.cli
 from app.cli import main
 from eval.suite import generalisation_gap
-from tests.eval.conftest import ITEMS, FakeKeywordPipeline, write_jsonl
+from tests.eval.conftest import ITEMS, FakeKeywordPipeline, write_eval_config, write_jsonl
 
 pytestmark = pytest.mark.unit
 
@@ -19,28 +19,17 @@ def _registry(tmp_path: Path, holdout_gate: float, paraphrase_required: bool = F
     """A temporary registry: dev (the synthetic items), a blind 'holdout' (half of them), a missing set."""
     write_jsonl(tmp_path / "dev.jsonl", ITEMS)
     write_jsonl(tmp_path / "holdout.jsonl", [r for r in ITEMS if r["id"] in ("t001", "t003", "t006")])
-    path = tmp_path / "eval.toml"
-    path.write_text(
-        f"""
-[tool.nia-qa.eval.sets.dev]
-path = "dev.jsonl"
-required = true
-[tool.nia-qa.eval.sets.dev.gates]
-min_answerable_accuracy = 0.5
-[tool.nia-qa.eval.sets.holdout]
-path = "holdout.jsonl"
-blind = true
-required = true
-[tool.nia-qa.eval.sets.holdout.gates]
-min_answerable_accuracy = {holdout_gate}
-[tool.nia-qa.eval.sets.paraphrase]
-path = "paraphrase.jsonl"
-blind = true
-required = {"true" if paraphrase_required else "false"}
-""",
-        encoding="utf-8",
-    )
-    return path
+    sets = {
+        "dev": {"path": "dev.jsonl", "required": True, "gates": {"min_answerable_accuracy": 0.5}},
+        "holdout": {
+            "path": "holdout.jsonl",
+            "blind": True,
+            "required": True,
+            "gates": {"min_answerable_accuracy": holdout_gate},
+        },
+        "paraphrase": {"path": "paraphrase.jsonl", "blind": True, "required": paraphrase_required},
+    }
+    return write_eval_config(tmp_path / "eval.toml", sets)
 
 
 class FakeCountingPipeline(FakeKeywordPipeline):
