@@ -42,9 +42,12 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The eval runs every set registered in [tool.nia-qa.eval] (dev, holdout, paraphrase, ...) and fails on
+# any set's gate miss; `eval --check` first fails fast, naming the file, when a required set is missing.
 test: setup browser lint index
+	$(BIN)/nia-qa eval --check
 	$(BIN)/python -m pytest -q
-	$(BIN)/nia-qa eval --questions eval/data/dev.jsonl --out data/build/eval/dev
+	$(BIN)/nia-qa eval --out data/build/eval/ci
 
 bench: setup index
 	$(BIN)/nia-qa bench --out data/build/bench.json

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from index.records import Hit
 
@@ -74,21 +74,28 @@ class QAPipeline(Protocol):
 
 @dataclass(frozen=True)
 class LabeledQuestion:
-    """An eval item as the answerer's fitting sees it (built by eval from dev items)."""
+    """A graded eval question handed to ``Refittable.refit`` (the eval harness builds these from dev).
+
+    ``group`` is the fact the question asks: paraphrases and follow-ups of one fact share it, so
+    grouped k-fold keeps them in one fold.
+    """
 
     id: str
-    group: str  # the fact it asks: paraphrases and follow-ups of one fact share a group
-    lang: str
+    group: str
+    lang: Literal["zh", "en"]
     question: str
-    history: tuple[str, ...] = ()
-    must_include: tuple[str, ...] = ()
-    answerable: bool = True
-    type: str = ""
-    section_zh: str = ""
-    section_en: str = ""
+    history: tuple[str, ...]  # earlier questions of a follow-up, oldest first
+    must_include: tuple[str, ...]
+    answerable: bool
+    type: str
+    section_zh: str
+    section_en: str
 
 
+@runtime_checkable
 class Refittable(Protocol):
-    """A pipeline whose fitted parameters can be fitted again on given examples (grouped k-fold)."""
+    """A pipeline with parameters fitted from data (weights, thresholds) that can be fitted anew."""
 
-    def refit(self, examples: Sequence[LabeledQuestion]) -> QAPipeline: ...
+    def refit(self, examples: Sequence[LabeledQuestion]) -> QAPipeline:
+        """A pipeline whose fitted parameters are fitted on exactly ``examples``; ``self`` is unchanged."""
+        ...

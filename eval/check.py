@@ -7,6 +7,9 @@ empty ``section_en`` although the Chinese section has an English twin (allowed o
 for Chinese-only sections such as the colophon), a question not in its ``lang``.
 Warnings: a full path that matches no section exactly, zh/en sections that are not
 twins, repeated questions.
+
+For a blind set (``blind=True``) the report names only line numbers, ids and problem levels, plus
+the counts by type and language: never a message that could quote an item.
 """
 
 from __future__ import annotations
@@ -40,8 +43,10 @@ class Problem:
     message: str
     item_id: str = ""
 
-    def format(self, path: Path | str) -> str:
+    def format(self, path: Path | str, blind: bool = False) -> str:
         who = f" [{self.item_id}]" if self.item_id else ""
+        if blind:
+            return f"{path}:{self.line}:{who} {self.level}"
         return f"{path}:{self.line}:{who} {self.level}: {self.message}"
 
 
@@ -198,13 +203,16 @@ def check_file(path: Path, catalog: Sequence[SectionRef]) -> CheckReport:
     return report
 
 
-def format_report(report: CheckReport) -> str:
-    lines = [p.format(report.path) for p in report.problems]
+def format_report(report: CheckReport, blind: bool = False) -> str:
+    """One line per problem, then the counts; ``blind``: errors by line and id only, warnings counted."""
+    shown = report.errors if blind else report.problems
+    lines = [p.format(report.path, blind) for p in shown]
     types = ", ".join(f"{t} {n}" for t, n in sorted(report.by_type.items()))
     langs = ", ".join(f"{lang} {n}" for lang, n in sorted(report.by_lang.items()))
     lines.append(
         f"{report.path}: {report.n_items} items ({langs}; {types}): "
         f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+        + (" (blind set: problem texts withheld)" if blind else "")
         + ("" if report.ok else " -- FAILED")
     )
     return "\n".join(lines)

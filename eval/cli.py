@@ -1,23 +1,33 @@
-"""`nia-qa eval`: run the dev set through the user-facing pipeline, validate an eval set, or compare runs.
+"""`nia-qa eval`: run the registered eval sets through the user-facing pipeline, validate them, compare runs.
 
-nia-qa eval --questions eval/data/dev.jsonl --out data/build/eval/dev   # exit 1 when a gate is missed
-nia-qa eval --check eval/data/dev.jsonl                                # exit 1 on any error
+nia-qa eval --out data/build/eval/ci                                   # every set; exit 1 on a gate miss
+nia-qa eval --questions eval/data/dev.jsonl --out data/build/eval/dev   # one set
+nia-qa eval --folds 5                                                  # + out-of-fold figures on dev
+nia-qa eval --check [FILE]                                             # exit 1 on any error
 nia-qa eval --compare data/build/eval/old data/build/eval/new
 nia-qa eval --compare-retrievers --questions eval/data/dev.jsonl --out DIR   # retrieval table, 4 retrievers
+
+The sets, their blind flags and gates are registered in [tool.nia-qa.eval] (eval/registry.py); a blind
+set's outputs and messages carry aggregates, ids and flags only.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from app.records import QAPipeline
     from app.settings import Settings
+    from eval.dataset import EvalItem
+    from eval.registry import EvalConfig, EvalSet
+    from eval.runner import EvalRun
 
 DEFAULT_QUESTIONS = Path(__file__).resolve().parent / "data" / "dev.jsonl"
+ALL_SETS = Path("<all registered sets>")  # --check without FILE
 
 
 def _positive_int(text: str) -> int:
@@ -33,19 +43,35 @@ def _positive_int(text: str) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "eval",
-        help="grade answers on the dev set (report, metrics, CI gate); --check / --compare",
+        help="grade answers on the registered eval sets (report, metrics, CI gate); --check / --compare",
         description="Answer every eval item through the same pipeline users get, grade it (DESIGN.md), "
         "write results.jsonl, summary.json, report.md, config.json to --out; exit 1 when a gate in "
-        "[tool.nia-qa.eval] is missed.",
+        "[tool.nia-qa.eval] is missed. Without --questions every registered set runs (one dir each under "
+        "--out, plus a summary.json with the generalisation gaps); blind sets report aggregates only.",
     )
     p.add_argument(
-        "--questions", type=Path, default=None, help=f"eval set JSONL (default: {DEFAULT_QUESTIONS})"
+        "--questions", type=Path, default=None, help="one eval set JSONL (default: every registered set)"
     )
     p.add_argument(
-        "--out", type=Path, default=None, help="output directory (default: <build_dir>/eval/<name>)"
+        "--out",
+        type=Path,
+        default=None,
+        help="output directory (default: <build_dir>/eval/<name>, all sets: <build_dir>/eval/<run>/<set>)",
     )
     p.add_argument(
-        "--check", type=Path, metavar="FILE", help="validate an eval set against the ingested sections"
+        "--check",
+        type=Path,
+        nargs="?",
+        const=ALL_SETS,
+        metavar="FILE",
+        help="validate an eval set against the ingested sections (no FILE: every registered set)",
+    )
+    p.add_argument("--blind", action="store_true", help="treat --questions FILE as blind (aggregates only)")
+    p.add_argument(
+        "--folds",
+        type=_positive_int,
+        metavar="K",
+        help="also report grouped K-fold out-of-fold figures on dev (refits the answerer per fold)",
     )
     p.add_argument(
         "--compare",
@@ -62,7 +88,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--limit", type=_positive_int, help="only the first N items (quick runs)")
     p.add_argument(
-        "--gates", type=Path, metavar="TOML", help="file holding [tool.nia-qa.eval] (default: pyproject.toml)"
+        "--gates",
+        "--config",
+        dest="gates",
+        type=Path,
+        metavar="TOML",
+        help="file holding [tool.nia-qa.eval]: sets and gates (default: pyproject.toml)",
     )
     p.add_argument("--answerer", help="override the configured answerer ('extractive' or 'llm')")
     p.add_argument("--ingest-dir", type=Path, help="ingest output used by --check (default: from settings)")
@@ -77,34 +108,46 @@ def _build_pipeline(settings: Settings) -> QAPipeline:
     return build_pipeline(settings)
 
 
-def _pct(value: Any) -> str:
-    return "n/a" if value is None else f"{100 * value:.1f}%"
-
-
-def _run_check(args: argparse.Namespace, settings: Settings) -> int:
+def _run_check(args: argparse.Namespace, settings: Settings, config: EvalConfig) -> int:
     from eval.check import check_file, format_report, load_catalog
+    from eval.console import print_missing
 
+    if args.check == ALL_SETS:
+        specs = [s for s in config.sets if s.exists]
+        missing = [s for s in config.sets if not s.exists]
+    else:
+        specs, missing = [_spec(args, config, args.check)], []
+    print_missing(missing)
     catalog = load_catalog(settings.corpus_path, args.ingest_dir or settings.ingest_dir)
-    report = check_file(args.check, catalog)
-    print(format_report(report))
-    return 0 if report.ok else 1
+    reports = [check_file(spec.path, catalog) for spec in specs]
+    for spec, report in zip(specs, reports, strict=True):
+        print(format_report(report, blind=spec.blind))
+    ok = all(r.ok for r in reports) and not any(s.required for s in missing)
+    return 0 if ok else 1
 
 
 def _run_compare(args: argparse.Namespace) -> int:
-    from eval.compare import compare_dirs, format_comparison
+    from eval.compare import compare_dirs, format_comparison, is_blind_run
 
     old, new = args.compare
-    print(format_comparison(compare_dirs(old, new), old, new))
+    blind = is_blind_run(old) or is_blind_run(new)
+    print(format_comparison(compare_dirs(old, new), old, new, blind=blind))
     return 0
 
 
-def _run_compare_retrievers(args: argparse.Namespace, settings: Settings) -> int:
+def _run_compare_retrievers(args: argparse.Namespace, settings: Settings, config: EvalConfig) -> int:
     import datetime
 
+    from eval.console import pct
     from eval.dataset import load_items
     from eval.retrieval_compare import TutorialRetriever, minilm_model_dir, run_comparison, write_outputs
+    from ingest.errors import UserError
 
     questions = args.questions or DEFAULT_QUESTIONS
+    if _spec(args, config, questions).blind:
+        raise UserError(
+            f"{questions}: a blind set is read as aggregate numbers only, not for --compare-retrievers"
+        )
     items = load_items(questions)
     if args.limit:
         items = items[: args.limit]
@@ -126,35 +169,103 @@ def _run_compare_retrievers(args: argparse.Namespace, settings: Settings) -> int
         m = r["metrics"]["string"]["overall"]
         mrr = "n/a" if m["mrr"] is None else f"{m['mrr']:.3f}"
         print(
-            f"{name:9s} string recall@1/@4/@10 {_pct(m['recall@1'])}/{_pct(m['recall@4'])}/"
-            f"{_pct(m['recall@10'])}, MRR {mrr}"
+            f"{name:9s} string recall@1/@4/@10 {pct(m['recall@1'])}/{pct(m['recall@4'])}/"
+            f"{pct(m['recall@10'])}, MRR {mrr}"
         )
     print(f"-> {json_path}, {md_path}")
     return 0
 
 
-def _print_summary(run: Any) -> None:
-    m = run.summary["metrics"]
-    ab, ret, lat = m["abstention"], m["retrieval"]["gold"], m["latency_ms"]
-    print(f"{m['n']} items -> {run.out_dir}")
-    print(f"  accuracy {_pct(m['accuracy'])}, answerable {_pct(m['answerable_accuracy'])}", end="")
-    print("".join(f", {lang} {_pct(b['answerable_accuracy'])}" for lang, b in m["by_lang"].items()))
-    print(
-        f"  abstention recall {_pct(ab['recall'])}, precision {_pct(ab['precision'])}, "
-        f"false abstentions {_pct(ab['false_abstention_rate'])}"
+def _spec(args: argparse.Namespace, config: EvalConfig, path: Path) -> EvalSet:
+    """The registered set at ``path`` (blind if registered blind or ``--blind``), or an ad-hoc one."""
+    from dataclasses import replace
+
+    spec = config.set_for(path)
+    return replace(spec, blind=True) if getattr(args, "blind", False) else spec
+
+
+def _gate_messages(runs: dict[str, EvalRun]) -> None:
+    for name, run in runs.items():
+        for g in run.gate_results:
+            if not g.passed:
+                print(f"nia-qa eval: {name}: gate missed: {g.describe()}", file=sys.stderr)
+
+
+def _check_folds(args: argparse.Namespace, spec: EvalSet | None, items: Sequence[EvalItem]) -> None:
+    """Refuse --folds on a blind set or with too few fact groups before the (slow) run starts."""
+    from eval.folds import fact_groups, fold_splits
+    from eval.registry import DEV_SET
+    from ingest.errors import UserError
+
+    if spec is None:
+        raise UserError(f"--folds: no {DEV_SET!r} set to fit on")
+    if spec.blind:
+        raise UserError(f"--folds: {spec.path} is blind; parameters are fitted on dev only")
+    fold_splits(fact_groups(items), args.folds)
+
+
+def _out_of_fold(pipeline: QAPipeline, items: Sequence[EvalItem], k: int, run: EvalRun) -> dict[str, Any]:
+    from eval.console import print_out_of_fold
+    from eval.folds import out_of_fold_summary
+
+    oof = out_of_fold_summary(pipeline, items, k, run.summary["metrics"])
+    print_out_of_fold(oof)
+    return oof
+
+
+def _run_one(args: argparse.Namespace, settings: Settings, config: EvalConfig) -> int:
+    from eval.console import print_run
+    from eval.runner import write_json
+    from eval.suite import run_set
+
+    spec = _spec(args, config, args.questions)
+    items = spec.load(args.limit)  # validate before the (slow) pipeline loads
+    if args.folds:
+        _check_folds(args, spec, items)
+    out = args.out or settings.build_dir / "eval" / spec.path.stem
+    pipeline = _build_pipeline(settings)
+    progress = not args.no_progress
+    result = run_set(pipeline, spec, items, out, progress=progress, settings=settings, limit=args.limit)
+    print_run(result)
+    if args.folds:
+        oof = _out_of_fold(pipeline, items, args.folds, result)
+        write_json(result.out_dir, "summary.json", {**result.summary, "out_of_fold": oof})
+    _gate_messages({spec.name: result})
+    return 0 if result.passed else 1
+
+
+def _run_all(args: argparse.Namespace, settings: Settings, config: EvalConfig) -> int:
+    import datetime
+
+    from eval.console import print_suite
+    from eval.registry import DEV_SET
+    from eval.runner import write_json
+    from eval.suite import load_sets, run_suite
+    from ingest.errors import UserError
+
+    items, missing = load_sets(config, args.limit)  # validate before the (slow) pipeline loads
+    if not items:
+        raise UserError(f"{config.source}: no registered eval set found on disk")
+    if args.folds:
+        _check_folds(args, config.get(DEV_SET) if DEV_SET in items else None, items.get(DEV_SET, []))
+    run_name = datetime.datetime.now(datetime.UTC).strftime("%Y%m%d-%H%M%S")
+    out = args.out or settings.build_dir / "eval" / run_name
+    pipeline = _build_pipeline(settings)
+    progress = not args.no_progress
+    suite = run_suite(
+        pipeline, config, items, out, missing=missing, progress=progress, settings=settings, limit=args.limit
     )
-    print(
-        f"  citation accuracy {_pct(m['citation_accuracy'])}; retrieval recall@1/@4/@10 "
-        f"{_pct(ret['recall@1'])}/{_pct(ret['recall@4'])}/{_pct(ret['recall@10'])}"
-    )
-    p50 = "n/a" if lat["p50"] is None else f"{lat['p50']:.1f}"
-    p95 = "n/a" if lat["p95"] is None else f"{lat['p95']:.1f}"
-    print(f"  latency p50 {p50} ms, p95 {p95} ms")
-    print("  gates: " + ("passed" if run.passed else "FAILED"))
+    print_suite(suite)
+    if args.folds:
+        oof = _out_of_fold(pipeline, items[DEV_SET], args.folds, suite.runs[DEV_SET])
+        write_json(out, "summary.json", {**suite.summary, "out_of_fold": oof})
+    _gate_messages(suite.runs)
+    return 0 if suite.passed else 1
 
 
 def run(args: argparse.Namespace) -> int:
     from app.settings import Settings
+    from eval.registry import load_config
     from ingest.errors import UserError
 
     if args.compare:
@@ -163,36 +274,11 @@ def run(args: argparse.Namespace) -> int:
         settings = Settings().with_overrides(answerer=args.answerer)
     except ValueError as exc:
         raise UserError(f"invalid settings: {exc}".splitlines()[0]) from exc
+    config = load_config(args.gates)
     if args.check:
-        return _run_check(args, settings)
+        return _run_check(args, settings, config)
     if args.compare_retrievers:
-        return _run_compare_retrievers(args, settings)
-
-    from eval.dataset import load_items
-    from eval.gates import load_gates
-    from eval.runner import run_eval
-
-    questions = args.questions or DEFAULT_QUESTIONS
-    items = load_items(questions)  # validate before the (slow) pipeline loads
-    if args.limit:
-        items = items[: args.limit]
-    gates = load_gates(args.gates)
-    out = args.out or settings.build_dir / "eval" / questions.stem
-    pipeline = _build_pipeline(settings)
-    result = run_eval(
-        pipeline,
-        items,
-        out,
-        progress=not args.no_progress,
-        gates=gates,
-        settings=settings,
-        questions_path=questions,
-        limit=args.limit,
-    )
-    _print_summary(result)
-    if not result.passed:
-        for g in result.gate_results:
-            if not g.passed:
-                print(f"nia-qa eval: gate missed: {g.describe()}", file=sys.stderr)
-        return 1
-    return 0
+        return _run_compare_retrievers(args, settings, config)
+    if args.blind and args.questions is None:
+        raise UserError("--blind applies to --questions FILE")
+    return _run_one(args, settings, config) if args.questions else _run_all(args, settings, config)

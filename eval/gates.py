@@ -1,7 +1,7 @@
-"""Quality gates: minimums read from ``[tool.nia-qa.eval]`` in pyproject.toml; a miss makes `nia-qa eval` exit 1.
+"""Quality gates: minimums per eval set (``eval/registry.py`` reads them); a miss makes `nia-qa eval` exit 1.
 
 ```toml
-[tool.nia-qa.eval]
+[tool.nia-qa.eval.sets.dev.gates]
 min_answerable_accuracy = 0.9
 min_abstention_recall = 0.9
 min_citation_accuracy = 0.9
@@ -17,16 +17,11 @@ is reported as n/a and does not fail.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from eval.metrics import get_metric
-from ingest.corpus import PROJECT_ROOT
 from ingest.errors import UserError
-
-DEFAULT_CONFIG = PROJECT_ROOT / "pyproject.toml"
 
 #: config key -> (metric path in the summary, "min" or "max")
 _SCALAR_GATES: dict[str, tuple[str, str]] = {
@@ -42,6 +37,7 @@ _SCALAR_GATES: dict[str, tuple[str, str]] = {
     "min_retrieval_mrr": ("retrieval.gold.mrr", "min"),
 }
 _BY_LANG_KEY = "min_answerable_accuracy_by_lang"
+GATE_KEYS: tuple[str, ...] = (*_SCALAR_GATES, _BY_LANG_KEY)
 
 
 @dataclass(frozen=True)
@@ -78,48 +74,30 @@ class GateResult:
         )
 
 
-def _number(key: str, value: Any, source: str) -> float:
+def _number(where: str, key: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= float(value) <= 1.0:
-        raise UserError(f"{source}: [tool.nia-qa.eval] {key} must be a number between 0 and 1, got {value!r}")
+        raise UserError(f"{where} {key} must be a number between 0 and 1, got {value!r}")
     return float(value)
 
 
-def parse_gates(table: dict[str, Any], source: str = "") -> Gates:
-    """Gates from the ``[tool.nia-qa.eval]`` table (already decoded)."""
-    thresholds: dict[str, float] = {}
-    by_lang: dict[str, float] = {}
-    for key, value in table.items():
-        if key in _SCALAR_GATES:
-            thresholds[key] = _number(key, value, source)
-        elif key == _BY_LANG_KEY:
-            if not isinstance(value, dict):
-                raise UserError(f"{source}: [tool.nia-qa.eval] {key} must be a table like {{ zh = 0.9 }}")
-            for lang, v in value.items():
-                if lang not in ("zh", "en"):
-                    raise UserError(f"{source}: [tool.nia-qa.eval] {key}: unknown language {lang!r}")
-                by_lang[lang] = _number(f"{key}.{lang}", v, source)
-        else:
-            known = ", ".join([*_SCALAR_GATES, _BY_LANG_KEY])
-            raise UserError(f"{source}: [tool.nia-qa.eval] unknown key {key!r} (known: {known})")
+def _by_lang(where: str, value: Any) -> dict[str, float]:
+    if not isinstance(value, dict):
+        raise UserError(f"{where} {_BY_LANG_KEY} must be a table like {{ zh = 0.9 }}")
+    for lang in value:
+        if lang not in ("zh", "en"):
+            raise UserError(f"{where} {_BY_LANG_KEY}: unknown language {lang!r}")
+    return {lang: _number(where, f"{_BY_LANG_KEY}.{lang}", v) for lang, v in value.items()}
+
+
+def parse_gates(table: dict[str, Any], source: str = "", table_name: str = "[tool.nia-qa.eval]") -> Gates:
+    """Gates from one decoded gates table; errors name ``source`` and ``table_name``."""
+    where = f"{source}: {table_name}"
+    unknown = [key for key in table if key not in GATE_KEYS]
+    if unknown:
+        raise UserError(f"{where} unknown key {unknown[0]!r} (known: {', '.join(GATE_KEYS)})")
+    thresholds = {k: _number(where, k, v) for k, v in table.items() if k in _SCALAR_GATES}
+    by_lang = _by_lang(where, table[_BY_LANG_KEY]) if _BY_LANG_KEY in table else {}
     return Gates(thresholds=thresholds, by_lang=by_lang, source=source)
-
-
-def load_gates(path: Path | None = None) -> Gates:
-    """Read gates from a pyproject-style TOML file (default: the project's pyproject.toml).
-
-    A missing file or a file without the table means no gates.
-    """
-    path = Path(path) if path is not None else DEFAULT_CONFIG
-    if not path.is_file():
-        if path == DEFAULT_CONFIG:
-            return Gates(source=f"{path} (missing: no gates)")
-        raise UserError(f"{path}: no such gates file")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: not valid TOML ({exc})") from exc
-    table = data.get("tool", {}).get("nia-qa", {}).get("eval", {})
-    return parse_gates(table, source=str(path))
 
 
 def evaluate_gates(gates: Gates, metrics: dict[str, Any]) -> list[GateResult]:

@@ -9,7 +9,11 @@ Definitions (positive class of abstention = "abstained"):
 - ``retrieval``: over answerable items, recall@k = share whose gold evidence is in the
   top k of ``pipeline.search(q, k=10)``; MRR = mean of 1/rank (0 when not found);
   reported for the gold section, for a must_include string, and for either ("gold");
-- ``latency_ms``: p50/p95/mean/max of the wall-clock ``ask`` time.
+- ``latency_ms``: p50/p95/mean/max of the wall-clock ``ask`` time;
+- ``by_path``: accuracy and latency per answer path (``ItemResult.route``);
+- ``calibration``: over items whose answer carries a ``confidence``, reliability bins (equal width,
+  ``CALIBRATION_BINS``: mean confidence vs accuracy), expected calibration error
+  (sum over bins of n_bin/n * |accuracy - mean confidence|) and the Brier score.
 
 A ratio with an empty denominator is ``None`` (shown as n/a), never 0.
 """
@@ -24,6 +28,7 @@ from eval.dataset import ITEM_TYPES, LANGS
 from eval.results import ItemResult
 
 RECALL_KS: tuple[int, ...] = (1, 4, 10)
+CALIBRATION_BINS = 10
 
 
 def ratio(num: int, den: int) -> float | None:
@@ -72,12 +77,56 @@ def retrieval_metrics(results: Iterable[ItemResult]) -> dict[str, Any]:
     }
 
 
+def latency_block(results: Sequence[ItemResult]) -> dict[str, float | None]:
+    latencies = [r.latency_ms for r in results if r.error is None]
+    return {
+        "p50": percentile(latencies, 50),
+        "p95": percentile(latencies, 95),
+        "mean": (sum(latencies) / len(latencies)) if latencies else None,
+        "max": max(latencies) if latencies else None,
+    }
+
+
+def _path_block(results: Sequence[ItemResult]) -> dict[str, Any]:
+    return {**_accuracy_block(results), "latency_p50_ms": latency_block(results)["p50"]}
+
+
+def _reliability_bin(lo: float, hi: float, pairs: Sequence[tuple[float, bool]]) -> dict[str, Any]:
+    n = len(pairs)
+    return {
+        "lo": lo,
+        "hi": hi,
+        "n": n,
+        "mean_confidence": (sum(c for c, _ in pairs) / n) if n else None,
+        "accuracy": ratio(sum(ok for _, ok in pairs), n),
+    }
+
+
+def calibration(results: Sequence[ItemResult], n_bins: int = CALIBRATION_BINS) -> dict[str, Any]:
+    """Reliability bins, ECE and Brier score of the answers' ``confidence`` against ``correct``."""
+    pairs = [
+        (min(max(float(r.confidence), 0.0), 1.0), r.correct) for r in results if r.confidence is not None
+    ]
+    slots: list[list[tuple[float, bool]]] = [[] for _ in range(n_bins)]
+    for conf, ok in pairs:
+        slots[min(int(conf * n_bins), n_bins - 1)].append((conf, ok))
+    bins = [_reliability_bin(i / n_bins, (i + 1) / n_bins, slot) for i, slot in enumerate(slots)]
+    n = len(pairs)
+    ece = sum(b["n"] / n * abs(b["accuracy"] - b["mean_confidence"]) for b in bins if b["n"]) if n else None
+    return {
+        "n": n,
+        "ece": ece,
+        "brier": (sum((conf - ok) ** 2 for conf, ok in pairs) / n) if n else None,
+        "bins": [b for b in bins if b["n"]],
+    }
+
+
 def summarise(results: Sequence[ItemResult]) -> dict[str, Any]:
     """All metrics of one run (the ``metrics`` part of ``summary.json``)."""
     answerable = [r for r in results if r.answerable]
     unanswerable = [r for r in results if not r.answerable]
     abstained = [r for r in results if r.abstained]
-    latencies = [r.latency_ms for r in results if r.error is None]
+    paths = sorted({r.route or "(none)" for r in results})
     langs = [lang for lang in LANGS if any(r.lang == lang for r in results)]
     types = [t for t in ITEM_TYPES if any(r.type == t for r in results)]
     overall = _accuracy_block(results)
@@ -91,6 +140,7 @@ def summarise(results: Sequence[ItemResult]) -> dict[str, Any]:
         "citation_accuracy": overall["citation_accuracy"],
         "by_lang": {lang: _accuracy_block([r for r in results if r.lang == lang]) for lang in langs},
         "by_type": {t: _accuracy_block([r for r in results if r.type == t]) for t in types},
+        "by_path": {p: _path_block([r for r in results if (r.route or "(none)") == p]) for p in paths},
         "abstention": {
             "n_abstained": len(abstained),
             "precision": ratio(sum(1 for r in abstained if not r.answerable), len(abstained)),
@@ -98,12 +148,8 @@ def summarise(results: Sequence[ItemResult]) -> dict[str, Any]:
             "false_abstention_rate": ratio(sum(1 for r in answerable if r.abstained), len(answerable)),
         },
         "retrieval": retrieval_metrics(results),
-        "latency_ms": {
-            "p50": percentile(latencies, 50),
-            "p95": percentile(latencies, 95),
-            "mean": (sum(latencies) / len(latencies)) if latencies else None,
-            "max": max(latencies) if latencies else None,
-        },
+        "calibration": calibration(results),
+        "latency_ms": latency_block(results),
     }
 
 

@@ -1,10 +1,14 @@
-"""Human-readable run report: ``report.md`` with tables, the failures, and a PNG chart (matplotlib, Agg)."""
+"""Human-readable run report: ``report.md`` with tables, the failures, and a PNG chart (matplotlib, Agg).
+
+A blind set's report has the aggregates only (by language, type, answer path, calibration, latency):
+no failures, no citation misses, no item text.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from eval.gates import GateResult
 from eval.metrics import RECALL_KS
@@ -34,7 +38,7 @@ def _cell(text: str) -> str:
     return _one_line(text, 120).replace("|", "\\|")
 
 
-def write_chart(metrics: dict[str, Any], path: Path) -> None:
+def write_chart(metrics: dict[str, Any], path: Path | IO[bytes]) -> None:
     """Bar chart of accuracy by item type and by language (written with the Agg canvas, no display)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -66,17 +70,38 @@ def write_chart(metrics: dict[str, Any], path: Path) -> None:
     fig.savefig(path, format="png")
 
 
-def _block_table(title: str, key: str, blocks: dict[str, dict[str, Any]]) -> list[str]:
+def _block_table(title: str, key: str, blocks: dict[str, dict[str, Any]], latency: bool = False) -> list[str]:
+    """Accuracy per language / type / answer path (``latency``: with each block's p50 latency)."""
+    extra = " latency p50 |" if latency else ""
     lines = [
         f"## {title}",
         "",
-        f"| {key} | n | correct | accuracy | answerable accuracy | citation accuracy |",
-        "|---|---:|---:|---:|---:|---:|",
+        f"| {key} | n | correct | accuracy | answerable accuracy | citation accuracy |{extra}",
+        "|---|---:|---:|---:|---:|---:|" + ("---:|" if latency else ""),
     ]
     for name, b in blocks.items():
         lines.append(
             f"| {name} | {b['n']} | {b['correct']} | {_pct(b['accuracy'])} | "
             f"{_pct(b['answerable_accuracy'])} | {_pct(b['citation_accuracy'])} |"
+            + (f" {_ms(b['latency_p50_ms'])} |" if latency else "")
+        )
+    return [*lines, ""]
+
+
+def _calibration_table(cal: dict[str, Any]) -> list[str]:
+    lines = ["## Calibration", ""]
+    if not cal["n"]:
+        return [*lines, "No answer carries a confidence.", ""]
+    lines += [
+        f"{cal['n']} answers with a confidence: expected calibration error {_num(cal['ece'])}, "
+        f"Brier score {_num(cal['brier'])}.",
+        "",
+        "| confidence | n | mean confidence | accuracy |",
+        "|---|---:|---:|---:|",
+    ]
+    for b in cal["bins"]:
+        lines.append(
+            f"| {b['lo']:.1f}–{b['hi']:.1f} | {b['n']} | {_pct(b['mean_confidence'])} | {_pct(b['accuracy'])} |"
         )
     return [*lines, ""]
 
@@ -104,7 +129,10 @@ def _cited(r: ItemResult) -> str:
 
 
 def render_report(
-    summary: dict[str, Any], results: Sequence[ItemResult], gate_results: Sequence[GateResult]
+    summary: dict[str, Any],
+    results: Sequence[ItemResult],
+    gate_results: Sequence[GateResult],
+    blind: bool = False,
 ) -> str:
     """The markdown of ``report.md`` (the chart is linked as ``accuracy.png`` next to it)."""
     m = summary["metrics"]
@@ -112,7 +140,7 @@ def render_report(
     ab, ret, lat = m["abstention"], m["retrieval"], m["latency_ms"]
     passed = all(g.passed for g in gate_results)
     lines = [
-        "# nia-qa eval report",
+        "# nia-qa eval report" + (" (blind set: aggregates only)" if blind else ""),
         "",
         f"- Questions: `{run.get('questions_file')}` ({m['n']} items: {m['n_answerable']} answerable, "
         f"{m['n_unanswerable']} unanswerable){'; pipeline errors: ' + str(m['errors']) if m['errors'] else ''}",
@@ -157,6 +185,8 @@ def render_report(
     ]
     lines += _block_table("By language", "lang", m["by_lang"])
     lines += _block_table("By type", "type", m["by_type"])
+    lines += _block_table("By answer path", "path", m["by_path"], latency=True)
+    lines += _calibration_table(m["calibration"])
     lines += [
         "## Retrieval (answerable items, `search(q, k=10)`)",
         "",
@@ -168,7 +198,14 @@ def render_report(
         recalls = " | ".join(_pct(b[f"recall@{k}"]) for k in RECALL_KS)
         lines.append(f"| {label} | {recalls} | {_num(b['mrr'])} |")
     lines.append("")
+    if not blind:
+        lines += _item_sections(results)
+    return "\n".join(lines)
 
+
+def _item_sections(results: Sequence[ItemResult]) -> list[str]:
+    """Failures and citation misses, item by item (never for a blind set)."""
+    lines: list[str] = []
     failures = [r for r in results if not r.correct]
     lines += [f"## Failures ({len(failures)})", ""]
     for r in failures:
@@ -196,4 +233,4 @@ def render_report(
     else:
         lines.append("None.")
     lines.append("")
-    return "\n".join(lines)
+    return lines

@@ -1,4 +1,8 @@
-"""One graded item of an eval run: a line of ``results.jsonl`` (read back by ``--compare``)."""
+"""One graded item of an eval run: a line of ``results.jsonl`` (read back by ``--compare``).
+
+A blind set's line keeps only ids, flags and numbers (``BLIND_FIELDS``): never the question, the
+answer, the gold or the citations (DESIGN.md: blind sets are read as numbers only).
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ class ItemResult:
     correct: bool
     citation_correct: bool | None  # None for unanswerable items
     latency_ms: float  # wall-clock of pipeline.ask
-    answerer: str = ""
+    answerer: str = ""  # as the Answer names it (may carry per-item details: not in a blind line)
     matched: tuple[str, ...] = ()  # must_include strings found in the answer
     too_long: bool = False
     search_latency_ms: float | None = None
@@ -36,28 +40,52 @@ class ItemResult:
     evidence_rank: int | None = None  # same rule on the hits the answer chain itself used
     warnings: tuple[str, ...] = ()
     error: str | None = None  # the pipeline raised; the item counts as wrong
+    route: str = ""  # the answer path: the Answer's optional `route`, else the answerer name
+    confidence: float | None = None  # the Answer's optional calibrated probability of being right
+    history: tuple[str, ...] = ()  # a follow-up's earlier questions
 
     @property
     def answerable(self) -> bool:
         return self.type != "unanswerable"
 
-    def to_json_dict(self) -> dict[str, Any]:
+    def to_json_dict(self, blind: bool = False) -> dict[str, Any]:
+        """The ``results.jsonl`` line; ``blind`` keeps ids, flags and numbers only."""
         out = asdict(self)
-        for key in ("must_include", "citations", "matched", "warnings"):
+        for key in _TUPLE_FIELDS:
             out[key] = list(out[key])
         out["latency_ms"] = round(self.latency_ms, 1)
         if self.search_latency_ms is not None:
             out["search_latency_ms"] = round(self.search_latency_ms, 1)
-        return out
+        if not blind:
+            return out
+        blind_out = {key: out[key] for key in BLIND_FIELDS}
+        blind_out["error"] = self.error is not None  # an exception text may quote the question
+        return blind_out
 
     @classmethod
     def from_json_dict(cls, obj: dict[str, Any]) -> ItemResult:
+        """Read a line back; the text fields a blind line leaves out are empty."""
         known = {f.name for f in fields(cls)}
-        data = {k: v for k, v in obj.items() if k in known}
-        for key in ("must_include", "citations", "matched", "warnings"):
+        data: dict[str, Any] = {**_BLIND_DEFAULTS, **{k: v for k, v in obj.items() if k in known}}
+        for key in _TUPLE_FIELDS:
             if key in data:
                 data[key] = tuple(data[key])
+        if isinstance(data.get("error"), bool):
+            data["error"] = "error" if data["error"] else None
         return cls(**data)
+
+
+_TUPLE_FIELDS = ("must_include", "citations", "matched", "warnings", "history")
+#: what a blind set's results.jsonl keeps of an item (no question, answer, gold or citation text)
+BLIND_FIELDS: tuple[str, ...] = (
+    "id", "lang", "type", "correct", "citation_correct", "abstained", "too_long", "latency_ms",
+    "search_latency_ms", "section_rank", "string_rank", "gold_rank", "evidence_rank", "route",
+    "confidence", "error",
+)  # fmt: skip
+_BLIND_DEFAULTS: dict[str, Any] = {
+    "question": "", "expected": "", "must_include": (), "section_zh": "", "section_en": "",
+    "answer": "", "citations": (),
+}  # fmt: skip
 
 
 def read_results(run_dir: Path) -> list[ItemResult]:

@@ -10,9 +10,11 @@ renamed at the end, so an interrupted run leaves no half-written files.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eval.dataset import EvalItem
-from eval.gates import GateResult, Gates, all_passed, evaluate_gates, load_gates
+from eval.gates import GateResult, Gates, all_passed, evaluate_gates
 from eval.grading import grade, retrieval_ranks
 from eval.metrics import summarise
 from eval.report import CHART_NAME, render_report, write_chart
@@ -34,7 +36,7 @@ from ingest.corpus import PROJECT_ROOT, sha256_file
 from ingest.errors import UserError
 
 if TYPE_CHECKING:
-    from app.records import QAPipeline
+    from app.records import Answer, QAPipeline, Turn
     from app.settings import Settings
 
 SEARCH_K = 10
@@ -78,7 +80,9 @@ def evaluate_item(pipeline: QAPipeline, item: EvalItem, search_k: int = SEARCH_K
     error: str | None = None
     t0 = time.perf_counter()
     try:
-        answer = pipeline.ask(item.question)
+        answer = (
+            pipeline.ask(item.question, history=_turns(item)) if item.history else pipeline.ask(item.question)
+        )
     except Exception as exc:  # one failing item must not hide the rest of the run
         answer, error = None, _error_text(exc)
     latency_ms = (time.perf_counter() - t0) * 1000.0
@@ -133,7 +137,32 @@ def evaluate_item(pipeline: QAPipeline, item: EvalItem, search_k: int = SEARCH_K
         evidence_rank=evidence.gold,
         warnings=tuple(answer.warnings) if answer is not None else (),
         error=error,
+        route=_route(answer),
+        confidence=getattr(answer, "confidence", None),
+        history=item.history,
     )
+
+
+def _turns(item: EvalItem) -> list[Turn]:
+    from app.records import Turn
+
+    return [Turn(question=q) for q in item.history]
+
+
+_DETAIL = re.compile(r"\s*\(([^():]*):[^()]*\)")
+
+
+def path_label(name: str) -> str:
+    """An answer path without its per-item details: ``extractive (fallback: numbers ...: 12)`` ->
+    ``extractive (fallback)`` (the details quote the item, and would split the by-path table)."""
+    return _DETAIL.sub(r" (\1)", name).strip()
+
+
+def _route(answer: Answer | None) -> str:
+    """The answer path for the by-path aggregates: the Answer's optional ``route``, else its answerer."""
+    if answer is None:
+        return ""
+    return path_label(str(getattr(answer, "route", None) or answer.answerer))
 
 
 def _git(*args: str) -> str | None:
@@ -168,7 +197,7 @@ def run_metadata(
     duration_s: float,
 ) -> dict[str, Any]:
     """Who answered, with what model, on which corpus and code: the provenance part of summary.json."""
-    answerers = Counter(r.answerer for r in results if r.answerer)
+    answerers = Counter(path_label(r.answerer) for r in results if r.answerer)
     status = _git("status", "--porcelain", "--untracked-files=no")
     return {
         "answerer": ", ".join(a for a, _ in answerers.most_common())
@@ -189,16 +218,31 @@ def run_metadata(
     }
 
 
-def _stage(path: Path, data: str | bytes) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    if isinstance(data, bytes):
-        tmp.write_bytes(data)
-    else:
-        tmp.write_text(data, encoding="utf-8")
-    return tmp
+def _write_atomic(out_dir: Path, files: dict[str, str | bytes]) -> None:
+    """Write every file to a temp name first, then rename them all: no half-written run directory."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name, data in files.items():
+            final = out_dir / name
+            tmp = final.with_name(f".{name}.tmp-{os.getpid()}")
+            staged.append((tmp, final))
+            if isinstance(data, bytes):
+                tmp.write_bytes(data)
+            else:
+                tmp.write_text(data, encoding="utf-8")
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, final in staged:
+        os.replace(tmp, final)
 
 
-def _prepare_out_dir(out_dir: Path) -> Path:
+def to_json_text(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def prepare_out_dir(out_dir: Path) -> Path:
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"{out_dir}: exists and is not a directory")
@@ -209,6 +253,44 @@ def _prepare_out_dir(out_dir: Path) -> Path:
     if not os.access(out_dir, os.W_OK):
         raise UserError(f"{out_dir}: not writable")
     return out_dir
+
+
+def write_json(out_dir: Path, name: str, data: Any) -> None:
+    """One JSON file, written atomically (the top-level summary.json of an all-sets run)."""
+    _write_atomic(prepare_out_dir(out_dir), {name: to_json_text(data)})
+
+
+def answer_items(
+    pipeline: QAPipeline, items: Sequence[EvalItem], *, progress: bool, blind: bool, search_k: int = SEARCH_K
+) -> list[ItemResult]:
+    """Evaluate every item, with a progress bar; a pipeline error is reported (by id only when blind)."""
+    from tqdm import tqdm
+
+    results: list[ItemResult] = []
+    bar = tqdm(items, desc="eval", unit="q", file=sys.stderr, disable=not progress, dynamic_ncols=True)
+    for item in bar:
+        r = evaluate_item(pipeline, item, search_k=search_k)
+        if r.error:
+            tqdm.write(f"nia-qa eval: {item.id}: {'pipeline error' if blind else r.error}", file=sys.stderr)
+        results.append(r)
+        bar.set_postfix(acc=f"{sum(x.correct for x in results) / len(results):.2f}", refresh=False)
+    bar.close()
+    return results
+
+
+def gates_summary(gates: Gates, gate_results: list[GateResult]) -> dict[str, Any]:
+    return {
+        "passed": all_passed(gate_results),
+        "source": gates.source,
+        "results": [{**asdict(g), "status": g.status} for g in gate_results],
+        "missed": [g.describe() for g in gate_results if not g.passed],
+    }
+
+
+def _chart_png(metrics: dict[str, Any]) -> bytes:
+    buf = io.BytesIO()
+    write_chart(metrics, buf)
+    return buf.getvalue()
 
 
 def run_eval(
@@ -222,64 +304,54 @@ def run_eval(
     questions_path: Path | None = None,
     limit: int | None = None,
     search_k: int = SEARCH_K,
+    blind: bool = False,
+    set_name: str | None = None,
 ) -> EvalRun:
-    """Answer every item through ``pipeline``, grade, aggregate, check gates, write the run directory."""
-    from tqdm import tqdm
+    """Answer every item through ``pipeline``, grade, aggregate, check gates, write the run directory.
 
-    out_dir = _prepare_out_dir(out_dir)
-    gates = gates if gates is not None else load_gates()
+    ``gates`` default: the registry's gates for ``questions_path`` (eval/registry.py). ``blind``: the
+    run directory carries aggregates and per-item ids/flags/numbers only.
+    """
+    out_dir = prepare_out_dir(out_dir)
+    gates = gates if gates is not None else _registered_gates(questions_path)
     started = datetime.now(UTC)
     t0 = time.perf_counter()
-    results: list[ItemResult] = []
-    bar = tqdm(items, desc="eval", unit="q", file=sys.stderr, disable=not progress, dynamic_ncols=True)
-    for item in bar:
-        r = evaluate_item(pipeline, item, search_k=search_k)
-        if r.error:
-            tqdm.write(f"nia-qa eval: {item.id}: {r.error}", file=sys.stderr)
-        results.append(r)
-        bar.set_postfix(acc=f"{sum(x.correct for x in results) / len(results):.2f}", refresh=False)
-    bar.close()
+    results = answer_items(pipeline, items, progress=progress, blind=blind, search_k=search_k)
     duration = time.perf_counter() - t0
 
     metrics = summarise(results)
     gate_results = evaluate_gates(gates, metrics)
     summary: dict[str, Any] = {
+        "set": set_name,
+        "blind": blind,
         "metrics": metrics,
-        "gates": {
-            "passed": all_passed(gate_results),
-            "source": gates.source,
-            "results": [{**asdict(g), "status": g.status} for g in gate_results],
-            "missed": [g.describe() for g in gate_results if not g.passed],
-        },
+        "gates": gates_summary(gates, gate_results),
         "run": run_metadata(results, settings, questions_path, started, duration),
     }
     config = {
         "questions_file": str(questions_path) if questions_path else None,
+        "set": set_name,
+        "blind": blind,
         "n_items": len(items),
         "limit": limit,
         "search_k": search_k,
         "gates": gates.to_dict(),
         "settings": settings.public_dump() if settings is not None else None,
     }
-
-    staged: list[tuple[Path, Path]] = []
-    try:
-        lines = "".join(json.dumps(r.to_json_dict(), ensure_ascii=False) + "\n" for r in results)
-        staged.append((_stage(out_dir / "results.jsonl", lines), out_dir / "results.jsonl"))
-        chart_tmp = out_dir / f".{CHART_NAME}.tmp-{os.getpid()}"
-        write_chart(metrics, chart_tmp)
-        staged.append((chart_tmp, out_dir / CHART_NAME))
-        report = render_report(summary, results, gate_results)
-        staged.append((_stage(out_dir / "report.md", report), out_dir / "report.md"))
-        config_text = json.dumps(config, ensure_ascii=False, indent=2) + "\n"
-        staged.append((_stage(out_dir / "config.json", config_text), out_dir / "config.json"))
-        summary_text = json.dumps(summary, ensure_ascii=False, indent=2) + "\n"
-        staged.append((_stage(out_dir / "summary.json", summary_text), out_dir / "summary.json"))
-    except BaseException:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-        (out_dir / f".{CHART_NAME}.tmp-{os.getpid()}").unlink(missing_ok=True)
-        raise
-    for tmp, final in staged:
-        os.replace(tmp, final)
+    lines = "".join(json.dumps(r.to_json_dict(blind), ensure_ascii=False) + "\n" for r in results)
+    files: dict[str, str | bytes] = {
+        "results.jsonl": lines,
+        CHART_NAME: _chart_png(metrics),
+        "report.md": render_report(summary, results, gate_results, blind=blind),
+        "config.json": to_json_text(config),
+        "summary.json": to_json_text(summary),
+    }
+    _write_atomic(out_dir, files)
     return EvalRun(out_dir=out_dir, results=results, summary=summary, gate_results=gate_results)
+
+
+def _registered_gates(questions_path: Path | None) -> Gates:
+    from eval.registry import load_config
+
+    config = load_config()
+    return config.set_for(questions_path).gates if questions_path else config.default_gates

@@ -196,6 +196,23 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     return path
 
 
+def write_eval_config(path: Path, sets: dict[str, dict]) -> Path:
+    """A temporary ``[tool.nia-qa.eval]`` registry: ``{"dev": {"path": ..., "gates": {...}}, ...}``."""
+    lines: list[str] = []
+    for name, spec in sets.items():
+        lines.append(f"[tool.nia-qa.eval.sets.{name}]")
+        lines += [
+            f"{k} = {json.dumps(str(v) if isinstance(v, Path) else v)}"
+            for k, v in spec.items()
+            if k != "gates"
+        ]
+        if spec.get("gates"):
+            lines.append(f"[tool.nia-qa.eval.sets.{name}.gates]")
+            lines += [f"{k} = {json.dumps(v)}" for k, v in spec["gates"].items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def items_file(tmp_path: Path) -> Path:
     return write_jsonl(tmp_path / "items.jsonl", ITEMS)

@@ -46,3 +46,12 @@ def test_duplicate_ids_and_empty_file(tmp_path: Path) -> None:
     (tmp_path / "b.jsonl").write_bytes(b"\xff\xfe\x00junk")
     with pytest.raises(UserError, match="not UTF-8"):
         load_items(tmp_path / "b.jsonl")
+
+
+def test_follow_up_items_carry_their_history(tmp_path: Path) -> None:
+    follow = dict(ITEMS[1], id="f001", history=["How many e-Gate applicants registered in 2023?"])
+    (item,) = load_items(write_jsonl(tmp_path / "f.jsonl", [follow]))
+    assert item.history == ("How many e-Gate applicants registered in 2023?",)
+    assert item.to_dict() == follow
+    with pytest.raises(UserError, match="'history' must be a list of non-empty strings"):
+        load_items(write_jsonl(tmp_path / "g.jsonl", [dict(follow, history="earlier")]))

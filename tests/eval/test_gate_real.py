@@ -8,7 +8,7 @@ import pytest
 
 from app.pipeline import Pipeline
 from eval.dataset import load_items
-from eval.gates import load_gates
+from eval.registry import DEV_SET, load_config
 from eval.runner import run_eval
 
 pytestmark = pytest.mark.integration
@@ -29,7 +29,7 @@ class UnrelatedChunksRetriever:
 
 def test_broken_retriever_fails_the_gate_that_the_real_retriever_meets(pipeline, tmp_path):
     items = load_items(DEV)[::4]  # every 4th item: all types and both languages, ~64 items
-    gates = load_gates()
+    gates = load_config().get(DEV_SET).gates
     broken = Pipeline(pipeline.settings, pipeline.ingest, UnrelatedChunksRetriever(pipeline.retriever))
     bad = run_eval(broken, items, tmp_path / "broken", progress=False, gates=gates)
     good = run_eval(pipeline, items, tmp_path / "real", progress=False, gates=gates)

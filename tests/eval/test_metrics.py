@@ -109,3 +109,42 @@ def test_undefined_ratios_are_none_not_zero() -> None:
     assert only_unans["answerable_accuracy"] is None and only_unans["citation_accuracy"] is None
     assert only_unans["retrieval"]["gold"]["recall@10"] is None
     assert get_metric(m, "abstention.recall") is None and get_metric(m, "no.such") is None
+
+
+def test_calibration_bins_ece_and_brier() -> None:
+    from dataclasses import replace
+
+    from eval.metrics import calibration
+
+    base = res("x", "zh", "narrative_fact", correct=True)
+    rows = [
+        replace(base, confidence=0.95, correct=True),
+        replace(base, confidence=0.91, correct=False),
+        replace(base, confidence=0.15, correct=False),
+        replace(base, confidence=1.0, correct=True),  # the top edge falls in the last bin
+        replace(base, confidence=None, correct=True),  # no confidence: not counted
+    ]
+    cal = calibration(rows)
+    assert cal["n"] == 4
+    top, low = (b for b in sorted(cal["bins"], key=lambda b: -b["lo"]))
+    assert (top["lo"], top["n"], top["accuracy"]) == (0.9, 3, pytest.approx(2 / 3))
+    assert top["mean_confidence"] == pytest.approx((0.95 + 0.91 + 1.0) / 3)
+    assert (low["lo"], low["n"], low["accuracy"]) == (0.1, 1, 0.0)
+    expected_ece = 3 / 4 * abs(2 / 3 - (0.95 + 0.91 + 1.0) / 3) + 1 / 4 * 0.15
+    assert cal["ece"] == pytest.approx(expected_ece)
+    assert cal["brier"] == pytest.approx((0.05**2 + 0.91**2 + 0.15**2 + 0.0) / 4)
+    assert calibration([base]) == {"n": 0, "ece": None, "brier": None, "bins": []}
+
+
+def test_accuracy_by_answer_path() -> None:
+    from dataclasses import replace
+
+    base = res("x", "en", "table_cell", correct=True, cit=True)
+    rows = [
+        replace(base, route="table"),
+        replace(base, route="table", correct=False),
+        replace(base, route=""),
+    ]
+    by_path = summarise(rows)["by_path"]
+    assert by_path["table"]["n"] == 2 and by_path["table"]["accuracy"] == 0.5
+    assert by_path["(none)"]["n"] == 1 and by_path["table"]["latency_p50_ms"] == 10.0

@@ -72,15 +72,12 @@ def test_run_writes_all_files(items_file: Path, tmp_path: Path) -> None:
 
 
 def test_broken_retriever_fails_the_gates(items_file: Path, tmp_path: Path, gates_file: Path) -> None:
-    from eval.gates import load_gates
+    from eval.registry import load_config
 
     items = load_items(items_file)
-    good = run_eval(
-        FakeKeywordPipeline(), items, tmp_path / "good", progress=False, gates=load_gates(gates_file)
-    )
-    bad = run_eval(
-        FakeBrokenRetrieverPipeline(), items, tmp_path / "bad", progress=False, gates=load_gates(gates_file)
-    )
+    gates = load_config(gates_file).default_gates  # top-level gate keys: for an unregistered file
+    good = run_eval(FakeKeywordPipeline(), items, tmp_path / "good", progress=False, gates=gates)
+    bad = run_eval(FakeBrokenRetrieverPipeline(), items, tmp_path / "bad", progress=False, gates=gates)
     assert good.passed
     assert not bad.passed
     missed = {g.name for g in bad.gate_results if not g.passed}
@@ -149,3 +146,33 @@ def test_pipeline_error_counts_as_wrong_and_is_reported(items_file: Path, tmp_pa
     assert [r.id for r in failed] == ["t003"] and not failed[0].correct
     assert run.summary["metrics"]["errors"] == 1
     assert "pipeline error: RuntimeError: boom" in (tmp_path / "r" / "report.md").read_text(encoding="utf-8")
+
+
+def test_a_follow_up_is_asked_with_its_history(tmp_path: Path) -> None:
+    from app.records import Turn
+    from eval.dataset import parse_item
+    from eval.runner import evaluate_item
+
+    class FakeRecordingPipeline(FakeKeywordPipeline):
+        """FAKE pipeline that records the history it is asked with."""
+
+        seen: list = []
+
+        def ask(self, question, history=None):
+            self.seen.append(history)
+            return super().ask(question, history)
+
+    pipeline = FakeRecordingPipeline()
+    item = parse_item(dict(ITEMS[1], id="f001", history=["earlier question"]))
+    result = evaluate_item(pipeline, item)
+    assert pipeline.seen == [[Turn(question="earlier question")]]
+    assert result.history == ("earlier question",) and result.correct
+
+
+def test_answer_path_labels_drop_per_item_details() -> None:
+    from eval.runner import path_label
+
+    assert (
+        path_label("extractive (fallback: numbers not in the evidence: 12, 127)") == "extractive (fallback)"
+    )
+    assert path_label("llm") == "llm" and path_label("table (zh)") == "table (zh)"
