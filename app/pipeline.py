@@ -19,6 +19,7 @@ from app.answering.followup import place_stems, resolve_follow_up
 from app.answering.policy import FittedPolicy, Policy
 from app.answering.question import QuestionAnalysis, analyze
 from app.answering.sentences import split_sentences
+from app.answering.tables import table_label_texts
 from app.answering.types import Proposal, Route
 from app.answering.verify import verify_draft
 from app.chain import ChainState, build_chain
@@ -49,7 +50,7 @@ class Pipeline:
         # double, a BM25-only setup) leaves evidence selection lexical.
         embedder = getattr(retriever, "embedder", None)
         vectors = (
-            sentence_vectors(embedder, narrative, settings)
+            sentence_vectors(embedder, narrative, settings, tables=ingest.tables)
             if embedder is not None and hasattr(embedder, "embed_passages")
             else None
         )
@@ -147,12 +148,15 @@ def narrative_sections(sections):
     return [s for s in sections if not s.section_id.startswith("appendix/")]
 
 
-def sentence_vectors(embedder, sections, settings: Settings, *, progress: bool = False) -> SentenceVectors:
-    """Vectors of every sentence of the narrative ``sections`` (encoded once, then from the embedding
+def sentence_vectors(
+    embedder, sections, settings: Settings, *, tables=(), progress: bool = False
+) -> SentenceVectors:
+    """Vectors of every sentence of the narrative ``sections`` and of the ``tables``' labels (encoded once, then from the embedding
     cache: ``nia-qa build`` encodes them with the index, so the first question does not)."""
     return SentenceVectors.build(
         embedder,
-        [t for s in narrative_sections(sections) for t in split_sentences(s.text, s.lang)],
+        [t for s in narrative_sections(sections) for t in split_sentences(s.text, s.lang)]
+        + table_label_texts(list(tables)),
         Path(settings.cache_dir) / "embeddings",
         progress=progress,
     )

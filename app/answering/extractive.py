@@ -38,8 +38,9 @@ from app.answering.tables import (
     answer_cell,
     answer_cells,
     build_glossary,
+    cell_label_texts,
     compatible,
-    find_cell,
+    find_cells,
 )
 from app.answering.types import Draft, Proposal, Route
 from app.records import Citation
@@ -62,6 +63,8 @@ class ExtractiveConfig:
     min_score: float = 0.30
     max_sections: int = 8
     narrative_proposals: int = 4  # best distinct evidence sentences proposed to the policy
+    cell_proposals: int = 4  # table cells proposed (best first, across tables)
+    cell_alternatives: int = 2  # per table: the best cell plus this many - 1 other columns and rows
     original_proposals: int = 4  # English questions: Chinese originals of the best-covering English sentences
 
 
@@ -143,32 +146,49 @@ class ExtractiveAnswerer:
                 cit = self._appendix_citation(match.office.section_id, text, sec)
                 draft = Draft(text, False, (cit,), reason="office", route=Route.OFFICE)
                 out.append(self.features.office(q, draft, match, context))
-        table = self._table_proposal(q, hits, context)
-        if table is not None:
-            out.append(table)
+        out += self._table_proposals(q, hits, context)
         narrative, reason = self._narrative_proposals(q, hits, context)
         return with_context(out + narrative), ("" if out or narrative else reason)
 
     # -- resolvers ----------------------------------------------------------------
-    def _table_proposal(self, q: QuestionAnalysis, hits: list[Hit], context) -> Proposal | None:
-        """A table-cell answer and how sure it is: +1 each for a named row, a named column, a table top hit."""
+    def _table_proposals(self, q: QuestionAnalysis, hits: list[Hit], context) -> list[Proposal]:
+        """Table-cell answers: each retrieved-or-titled table's best cell and its next-best columns and
+        rows, as proposals with the cell's match features and its labels' similarity to the question."""
         prior: dict[str, float] = {}
         for hit in hits:
             table = self.view.table_by_section.get(hit.chunk.section_id)
             if table and table.table_id not in prior:
                 prior[table.table_id] = 1.0 / (1 + 0.5 * (hit.rank - 1))
-        match = find_cell(q, self.view.tables, prior, self.view.glossary)
-        if match is None or match.score < 1.0 or match.relevance < 0.42 or not compatible(q, match):
-            return None
-        if q.other_years and not (q.other_years & years_in(match.table.title_zh + match.table.title_en)):
-            return None
+        matches = find_cells(
+            q, self.view.tables, prior, self.view.glossary, alternatives=self.config.cell_alternatives
+        )
         top_is_table = bool(hits) and hits[0].chunk.section_id in self.view.table_by_section
-        strength = int(match.row_named) + int(match.column_named) + int(top_is_table)
-        text, strength = self._table_text(q, match, strength)
-        sec = self.view.sections.get(match.table.section_id)
-        cit = self._appendix_citation(match.table.section_id, text, sec)
-        draft = Draft(text, False, (cit,), reason="table", route=Route.TABLE)
-        return self.features.table(q, draft, match, strength, top_is_table, context)
+        qvec = self.query_vector(q.search_text) if self.query_vector else None
+        lexical = matches[: self.config.cell_proposals]
+        out: list[Proposal] = []
+        for match in lexical:
+            if not compatible(q, match):
+                continue
+            if q.other_years and not (q.other_years & years_in(match.table.title_zh + match.table.title_en)):
+                continue
+            strength = int(match.row_named) + int(match.column_named) + int(top_is_table)
+            text, strength = self._table_text(q, match, strength)
+            sec = self.view.sections.get(match.table.section_id)
+            cit = self._appendix_citation(match.table.section_id, text, sec)
+            draft = Draft(text, False, (cit,), reason="table", route=Route.TABLE)
+            sims = self._label_similarity(qvec, match)
+            first = match is lexical[0]
+            out.append(self.features.table(q, draft, match, strength, sims, first, context))
+        return out
+
+    def _label_similarity(self, qvec: np.ndarray | None, match: CellMatch) -> tuple[float, float, float]:
+        """e5 cosine of the question with the cell's row label, column header and table title."""
+        vectors = self.scorer.vectors
+        if qvec is None or vectors is None:
+            return (0.0, 0.0, 0.0)
+        texts = cell_label_texts(match.table, match.row, match.column)
+        sims = [vectors.similarity(qvec, [t]) for t in texts]
+        return tuple(s or 0.0 for s in sims)  # type: ignore[return-value]
 
     def _table_text(self, q: QuestionAnalysis, match: CellMatch, strength: int) -> tuple[str, int]:
         """The cell's answer, or the two named cells combined. A single cell does not answer a sum or

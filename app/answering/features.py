@@ -51,6 +51,11 @@ FEATURES: tuple[str, ...] = (
     "t_row",
     "t_col",
     "t_strength",
+    "t_row_sim",
+    "t_col_sim",
+    "t_title_sim",
+    "t_first",
+    "t_rules",
     "o_score",
     "c_parts",
     # Relative to the question's other proposals (value minus the best value among them).
@@ -59,6 +64,10 @@ FEATURES: tuple[str, ...] = (
     "rel_type_fit",
     "rel_n_sim",
     "rel_sec_hit_rank",
+    "rel_t_score",
+    "rel_t_row_sim",
+    "rel_t_col_sim",
+    "rel_t_title_sim",
     "ctx_table",
     "ctx_office",
     "ctx_compute",
@@ -68,7 +77,17 @@ FEATURES: tuple[str, ...] = (
     "narrative_x_fit",
     "narrative_x_en",
 )
-_RELATIVE = ("lex_cov", "lex_cov_quote", "type_fit", "n_sim", "sec_hit_rank")
+_RELATIVE = (
+    "lex_cov",
+    "lex_cov_quote",
+    "type_fit",
+    "n_sim",
+    "sec_hit_rank",
+    "t_score",
+    "t_row_sim",
+    "t_col_sim",
+    "t_title_sim",
+)
 
 
 def with_context(proposals: list[Proposal]) -> list[Proposal]:
@@ -128,7 +147,8 @@ class FeatureMaker:
         draft: Draft,
         match: CellMatch,
         strength: int,
-        top_is_table: bool,
+        sims: tuple[float, float, float],
+        first: bool,
         ctx: Context,
     ) -> Proposal:
         f = self._common(q, draft, Route.TABLE, ctx)
@@ -138,6 +158,12 @@ class FeatureMaker:
             t_row=float(match.row_named),
             t_col=float(match.column_named),
             t_strength=strength / 3.0,
+            t_row_sim=sims[0],
+            t_col_sim=sims[1],
+            t_title_sim=sims[2],
+            t_first=float(first),
+            # The previous answerer's bar for a cell (its score and the table's relevance).
+            t_rules=float(first and match.score >= 1.0 and match.relevance >= 0.42),
         )
         return Proposal(draft, Route.TABLE, f)
 

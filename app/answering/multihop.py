@@ -472,6 +472,8 @@ def combine(
         return None
     approx = any(f.approximate for f in picked)
     if kind == "difference":
+        if len(picked) != 2:
+            return None  # a difference of a counted number of figures is not one subtraction
         a, b = sorted(picked, key=lambda f: -f.value)
         return Combined("difference", a.value - b.value, (a, b), approx)
     return Combined("sum", sum(f.value for f in picked), tuple(picked), approx)

@@ -116,7 +116,7 @@ class RulePolicy:
             by_route.setdefault(p.route, []).append(p)
         if Route.OFFICE in by_route:
             return by_route[Route.OFFICE][0], None
-        table = by_route.get(Route.TABLE, [None])[0]
+        table = next((p for p in by_route.get(Route.TABLE, []) if p.features.get("t_rules")), None)
         strength = round(3 * table.features.get("t_strength", 0.0)) if table else 0
         if table is not None and strength >= 2:
             return table, None

@@ -154,6 +154,22 @@ def years_in(text: str) -> set[int]:
     return years
 
 
+_GREG_YEAR_ZH = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*(?=年)")
+_ROC_YEAR_EN = re.compile(r"(?:民國\s*)?(?<!\d)(1[01]\d)\s*年(?:度)?")
+_LAST_YEAR = {"zh": re.compile(r"去年(?:度)?"), "en": re.compile(r"\blast year\b", re.I)}
+
+
+def in_report_years(text: str, lang: str) -> str:
+    """Years written the way the report's own text in ``lang`` writes them: the Chinese text uses ROC
+    years (112年), the English translation Gregorian ones (2023). "去年 / last year" is read as the
+    report's year (the report is the 2023 one, published the year after)."""
+    if lang == "zh":
+        text = _LAST_YEAR["zh"].sub(f"{REPORT_YEAR - ROC_OFFSET}年", text)
+        return _GREG_YEAR_ZH.sub(lambda m: str(int(m.group(1)) - ROC_OFFSET), text)
+    text = _LAST_YEAR["en"].sub(f"in {REPORT_YEAR}", text)
+    return _ROC_YEAR_EN.sub(lambda m: f"{int(m.group(1)) + ROC_OFFSET} ", text)
+
+
 def months_in(text: str, lang: str) -> set[int]:
     months = {int(m) for m in _MONTH_ZH.findall(text)}
     for word in re.findall(r"[A-Za-z]+", text):
@@ -226,6 +242,7 @@ def analyze(question: str, lang: str | None = None) -> QuestionAnalysis:
     lang = lang or detect_lang(question)
     nfkc = unicodedata.normalize("NFKC", question)
     search_text, simplified = to_traditional(nfkc) if lang == "zh" else (nfkc, False)
+    search_text = in_report_years(search_text, lang)
     unit = ""
     if lang == "zh":
         m = _ZH_UNIT.search(search_text)

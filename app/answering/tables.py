@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.answering.matching import fold
 from app.answering.question import QuestionAnalysis
@@ -311,6 +311,19 @@ def find_cell(
     glossary: dict[str, set[str]] | None = None,
 ) -> CellMatch | None:
     """Best (table, row, column) for the question. ``table_prior`` favours tables retrieval ranked high."""
+    cells = find_cells(q, tables, table_prior, glossary)
+    return cells[0] if cells else None
+
+
+def find_cells(
+    q: QuestionAnalysis,
+    tables: list[Table],
+    table_prior: dict[str, float],
+    glossary: dict[str, set[str]] | None = None,
+    alternatives: int = 1,
+) -> list[CellMatch]:
+    """(table, row, column) matches, best first: each table's best cell and, with ``alternatives`` > 1,
+    its next-best columns and rows (the policy chooses among them)."""
     text = q.search_text
     for pattern, repl in _ZH_PHRASES:
         text = pattern.sub(repl, text)
@@ -318,7 +331,7 @@ def find_cell(
     q_words = _words(text)
     glossary = glossary or {}
     wants_total = bool(_TOTAL_CUE.search(text))
-    best: CellMatch | None = None
+    found: list[CellMatch] = []
     for table in tables:
         title = table.title_zh if q.lang == "zh" else table.title_en
         title_score = _title_score(title, q_words, q_fold, q.lang)
@@ -329,7 +342,9 @@ def find_cell(
         named_rows = [(r, s) for r, s in scored_rows if s > 0]
         if named_rows:
             row, row_score = max(named_rows, key=lambda rs: rs[1])
+            other_rows = sorted(named_rows, key=lambda rs: -rs[1])[1:alternatives]
         else:
+            other_rows = []
             totals = [r for r in table.rows if _TOTAL.search(f"{r.label_zh} {r.label_en}")]
             if not totals:
                 continue
@@ -345,7 +360,8 @@ def find_cell(
             cols.append((s, -i, i, column, named))
         if not cols:
             continue
-        col_score, _, i, column, col_named = max(cols)
+        ranked_cols = sorted(cols, reverse=True)
+        col_score, _, i, column, col_named = ranked_cols[0]
         second: tuple[TableRow, str, str] | None = None
         ranked_rows = sorted(named_rows, key=lambda rs: rs[1], reverse=True)
         named_cols = sorted((c for c in cols if c[4] and c[2] != i), reverse=True)
@@ -371,8 +387,8 @@ def find_cell(
         row_weight = 0.5 if title_score + prior >= 0.5 else 0.1
         relevance = table_relevance(table, q_fold, q_words, q.lang)
         score = title_score + 0.5 * prior + row_weight * row_score + col_score + relevance
-        if best is None or score > best.score:
-            best = CellMatch(
+        found.append(
+            CellMatch(
                 table,
                 row,
                 column,
@@ -385,7 +401,31 @@ def find_cell(
                 relevance,
                 second,
             )
-    return best
+        )
+        base = found[-1]
+        for c_score, _, j, other_column, named in ranked_cols[1:alternatives]:
+            found.append(
+                replace(
+                    base,
+                    column=other_column,
+                    value=row.cells[j],
+                    score=score - col_score + c_score,
+                    column_named=named,
+                    second=None,
+                )
+            )
+        for other_row, r_score in other_rows:
+            if i < len(other_row.cells) and re.search(r"\d", other_row.cells[i]):
+                found.append(
+                    replace(
+                        base,
+                        row=other_row,
+                        value=other_row.cells[i],
+                        score=score - row_weight * (row_score - r_score),
+                        second=None,
+                    )
+                )
+    return sorted(found, key=lambda m: -m.score)
 
 
 def _split_bilingual(header: str) -> tuple[str, str]:
@@ -447,16 +487,52 @@ def answer_cells(q: QuestionAnalysis, match: CellMatch, kind: str, operands: int
     )
 
 
+_TOTAL_WORD = re.compile(r"^(?:總計|合計|小計|計|total|sub-?total)$", re.I)
+
+
+def _cell_phrase(row: TableRow, column: str, lang: str) -> str:
+    """What a cell counts, in the table's own words: "7月基隆港" / "Keelung Port, Jul". Total parts are
+    dropped where another part names the thing, and a total row reads as "合計" / "total"."""
+    col_zh, col_en = _split_bilingual(column)
+    zh = lang == "zh"
+    parts = col_zh.split(" ") if zh else [p.strip() for p in col_en.split(" / ")]
+    named = [p for p in parts if p and not _TOTAL_WORD.match(p)] or parts[-1:]
+    label = (row.label_zh or row.label_en) if zh else (row.label_en or row.label_zh)
+    row_is_total = bool(_TOTAL_WORD.match(label.strip()))
+    if zh:
+        head = "".join(named)
+        return f"{head}合計" if row_is_total else f"{label}{head}"
+    head = ", ".join(named)
+    return f"{head}, total" if row_is_total else f"{head}, {label}"
+
+
 def answer_cell(q: QuestionAnalysis, match: CellMatch) -> str:
-    """'依「表名」，8月的高雄港為 37,958 人次。' / 'According to “title”, ... Aug: 37,958 passengers.'"""
+    """The cell as a direct answer, figure first: '7月基隆港為 66,069 人次（依「表名」）。' /
+    '66,069 passengers: Keelung Port, Jul (“title”).'"""
     t = match.table
-    col_zh, col_en = _split_bilingual(match.column)
     unit = _unit(t, match.column, q.lang)
-    value = match.value
-    if q.lang == "zh":
-        row = match.row.label_zh or match.row.label_en
-        sep = "" if unit == "%" else " "
-        return f"依「{t.title_zh}」，{row}的{col_zh}為 {value}{sep}{unit}。"
-    row = match.row.label_en or match.row.label_zh
     sep = "" if unit == "%" else " "
-    return f"According to “{t.title_en}”, {col_en} for {row}: {value}{sep}{unit}."
+    phrase = _cell_phrase(match.row, match.column, q.lang)
+    if q.lang == "zh":
+        return f"{phrase}為 {match.value}{sep}{unit}（依「{t.title_zh}」）。"
+    return f"{match.value}{sep}{unit}: {phrase} (“{t.title_en}”)."
+
+
+def cell_label_texts(table: Table, row: TableRow, column: str) -> tuple[str, str, str]:
+    """The texts that name a cell: its row label, its column header and its table's title (both
+    languages each), as embedded with the report's sentences for the cell's similarity features."""
+    return (
+        f"{row.label_zh} {row.label_en}".strip(),
+        column,
+        f"{table.title_zh} {table.title_en}".strip(),
+    )
+
+
+def table_label_texts(tables: list[Table]) -> list[str]:
+    """Every row label, column header and title of ``tables`` (see :func:`cell_label_texts`)."""
+    out: list[str] = []
+    for t in tables:
+        out.append(f"{t.title_zh} {t.title_en}".strip())
+        out += list(t.columns)
+        out += [f"{r.label_zh} {r.label_en}".strip() for r in t.rows]
+    return out

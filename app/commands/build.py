@@ -55,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
         from app.pipeline import sentence_vectors
 
         t2 = time.perf_counter()
-        vectors = sentence_vectors(embedder, ingest.sections, settings, progress=progress)
+        vectors = sentence_vectors(
+            embedder, ingest.sections, settings, tables=ingest.tables, progress=progress
+        )
         print(
             f"answerer: {len(vectors)} sentence vectors for evidence selection ({time.perf_counter() - t2:.1f}s)"
         )
