@@ -445,6 +445,8 @@ class ExtractiveAnswerer:
         out: list[Candidate] = []
         english = [c for c in candidates if c.section.lang == "en" and c.width == 1]
         for c in sorted(english, key=lambda c: -c.coverage)[: self.config.original_proposals]:
+            if satisfies(q, c.sentence):
+                continue  # the translation itself states the asked kind: the texts do not disagree
             found = self._twin_sentence(c.sentence, c.section)
             if found is None or not satisfies(q, found[0]) or not self._translates(c.sentence, found[0]):
                 continue
