@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: run test setup browser index lint format eval bench clean
+.PHONY: run test setup browser index lint format eval bench fuzz clean
 
 setup: $(STAMP)
 
@@ -45,6 +45,10 @@ format: setup
 test: setup browser lint index
 	$(BIN)/python -m pytest -q
 	$(BIN)/nia-qa eval --questions eval/data/dev.jsonl --out data/build/eval/dev
+
+# schemathesis with every check and more examples than the test suite's bounded run.
+fuzz: setup index
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(BIN)/python -m pytest -q tests/reliability/test_openapi_fuzz.py
 
 bench: setup index
 	$(BIN)/nia-qa bench --out data/build/bench.json

@@ -70,7 +70,7 @@ class TokenBucket:
 
 
 class TurnIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
     question: str = Field(..., max_length=20_000)
     answer: str = Field("", max_length=20_000)
 
@@ -80,6 +80,7 @@ class AskIn(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,  # JSON types as documented: 0 is not false, 5 is not a string
         json_schema_extra={
             "examples": [
                 {"question": "設籍前新住民特殊境遇扶助計畫112年核定補助多少錢？", "history": []},
@@ -100,7 +101,7 @@ class AskIn(BaseModel):
 class FeedbackIn(BaseModel):
     """Body of ``POST /api/feedback``: a vote on an answer the API returned."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
     question: str = Field(..., max_length=20_000)
     answer: str = Field(..., max_length=20_000)
     vote: Literal["up", "down"]
