@@ -45,6 +45,8 @@ def test_schemathesis_all_checks_find_no_500_and_no_spec_mismatch(pipeline, tmp_
                 "--request-timeout",
                 "60",
                 "--no-color",
+                "--generation-database",
+                "none",  # no .schemathesis/ folder left in the work tree
             ],
             capture_output=True,
             text=True,
