@@ -169,6 +169,9 @@ class WorkerPool:
         self._turn = 0
         self.restarts = 0
         self.retried = 0
+        # monotonic times of every process start and death (tests read the back-off from them)
+        self.start_times: list[float] = []
+        self.death_times: list[float] = []
         self.load_error: str | None = None
         self.facts: dict[str, Any] = {}
         self.sections: tuple[Any, ...] = ()
@@ -217,6 +220,7 @@ class WorkerPool:
         finally:
             child.close()
         worker = _Worker(slot=i, proc=proc, conn=parent, started=time.monotonic())
+        self.start_times.append(worker.started)
         with self._lock:
             self._slots[i].worker = worker
         threading.Thread(target=self._read, args=(worker,), name=f"worker-{i}-reader", daemon=True).start()
@@ -248,7 +252,7 @@ class WorkerPool:
                         fut.set_result(payload)
                     else:
                         fut.set_exception(payload)
-        except (EOFError, OSError):
+        except (EOFError, OSError, TypeError):  # TypeError: the pipe was closed under us (shutdown)
             pass
         self._on_death(w)
 
@@ -267,6 +271,7 @@ class WorkerPool:
         self._first.set()
 
     def _on_death(self, w: _Worker) -> None:
+        self.death_times.append(time.monotonic())
         with self._lock:
             w.dead = True
             lost = list(w.inflight.values())

@@ -32,7 +32,10 @@ def served(tmp_path_factory: pytest.TempPathFactory):
     from tests.reliability.conftest import start_server, stop_server
 
     # A high feedback burst so the durability test's 1,000 votes are all accepted (the cap has its own test).
-    s = start_server(tmp_path_factory.mktemp("faults"), extra_env={"NIA_QA_FEEDBACK_BURST": "5000"})
+    s = start_server(
+        tmp_path_factory.mktemp("faults"),
+        extra_env={"NIA_QA_FEEDBACK_BURST": "5000", "NIA_QA_BODY_READ_TIMEOUT_S": "2"},
+    )
     try:
         yield s
     finally:
@@ -169,6 +172,17 @@ def test_slow_header_clients_are_disconnected(served: Served) -> None:
     assert served.health().status_code == 200
 
 
+def test_stalled_body_gets_408(served: Served) -> None:
+    head = (
+        b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 100\r\n\r\n"
+    )
+    t0 = time.monotonic()
+    status, response, _ = _raw(served, head, [b'{"question": '])  # then nothing more
+    assert status == 408 and b'"status": 408' in response
+    assert time.monotonic() - t0 < 10
+
+
 def _ask(served: Served, q: str) -> int:
     try:
         return httpx.post(served.url + "api/ask", json={"question": q}, timeout=60).status_code
@@ -194,6 +208,20 @@ def test_killed_worker_under_load_is_replaced_and_its_question_retried(served: S
     body = served.wait_health(lambda b: b.get("workers_live") == 2, 240)
     assert body["worker_restarts"] >= 1
     assert not running(victims[0]) and victims[0] not in worker_pids(served.proc.pid)
+
+
+def test_no_live_worker_means_503_then_recovery(served: Served) -> None:
+    served.wait_health(lambda b: b.get("workers_live") == 2, 240)
+    for pid in worker_pids(served.proc.pid):
+        os.kill(pid, signal.SIGKILL)
+    body = served.wait_health(lambda b: b.get("workers_live") == 0, 10)
+    assert body["status"] == "degraded" and served.health().status_code in (503, 200)
+    r = httpx.post(served.url + "api/ask", json={"question": EN_Q}, timeout=60)
+    assert r.status_code in (200, 503)  # 200 only if a worker came back in between
+    if r.status_code == 503:
+        assert r.json()["status"] == 503 and r.headers.get("retry-after")
+    served.wait_health(lambda b: b.get("status") == "ready" and b.get("workers_live") >= 1, 240)
+    assert _ask(served, EN_Q) == 200
 
 
 def test_acknowledged_feedback_survives_kill_9_and_workers_die_with_the_server(served: Served) -> None:
