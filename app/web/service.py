@@ -103,13 +103,19 @@ class AskService:
         pool = WorkerPool(self._factory, self.settings, self.workers)
         self._procs = pool
         pool.start()
-        if pool.wait_first():
-            # What the chat and /healthz read from "the pipeline"; the real ones live in the workers.
-            self._pipeline = SimpleNamespace(ingest=SimpleNamespace(sections=pool.sections), facts=pool.facts)  # type: ignore[assignment]
-        else:
+        if not (pool.wait_first() and self._sync_pool()):
             self._error = pool.load_error or "the answer workers did not start"
         self._load_seconds = time.perf_counter() - (self._started_at or time.perf_counter())
         self._ready.set()
+
+    def _sync_pool(self) -> bool:
+        """Adopt the pool's pipeline facts once a worker is live (also when the first start failed)."""
+        pool = self._procs
+        if self._pipeline is None and pool is not None and pool.live() > 0 and pool.sections:
+            # What the chat and /healthz read from "the pipeline"; the real ones live in the workers.
+            self._pipeline = SimpleNamespace(ingest=SimpleNamespace(sections=pool.sections), facts=pool.facts)  # type: ignore[assignment]
+            self._error = None
+        return self._pipeline is not None
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Block until loading finished; True when the pipeline is usable."""
@@ -123,6 +129,8 @@ class AskService:
 
     @property
     def pipeline(self) -> QAPipeline:
+        if self._pipeline is None and self._ready.is_set():
+            self._sync_pool()
         if self._pipeline is None:
             raise NotReady(
                 public_text(self._error)
@@ -137,6 +145,8 @@ class AskService:
         "degraded" (HTTP 503) means the pipeline loaded but no answer worker is alive right now
         (they are being restarted). No file-system path appears here (see :func:`public_text`).
         """
+        if self._ready.is_set():
+            self._sync_pool()
         state = "ready" if self._pipeline is not None else ("error" if self._error else "loading")
         out: dict[str, Any] = {"status": state, "answerer": self.settings.answerer, "workers": self.workers}
         if self._procs is not None:

@@ -34,7 +34,11 @@ def served(tmp_path_factory: pytest.TempPathFactory):
     # A high feedback burst so the durability test's 1,000 votes are all accepted (the cap has its own test).
     s = start_server(
         tmp_path_factory.mktemp("faults"),
-        extra_env={"NIA_QA_FEEDBACK_BURST": "5000", "NIA_QA_BODY_READ_TIMEOUT_S": "2"},
+        extra_env={
+            "NIA_QA_FEEDBACK_BURST": "5000",
+            "NIA_QA_BODY_READ_TIMEOUT_S": "2",
+            "NIA_QA_HEADER_READ_TIMEOUT_S": "3",
+        },
     )
     try:
         yield s
@@ -168,7 +172,7 @@ def test_slow_header_clients_are_disconnected(served: Served) -> None:
             pass
         s.close()
     assert closed == 50, f"{closed} of 50 slow connections were closed by the server"
-    assert time.monotonic() - t0 < 25
+    assert time.monotonic() - t0 < 15  # the deadline is 3 s here
     assert served.health().status_code == 200
 
 
@@ -210,9 +214,10 @@ def test_killed_worker_under_load_is_replaced_and_its_question_retried(served: S
     assert not running(victims[0]) and victims[0] not in worker_pids(served.proc.pid)
 
 
-def test_no_live_worker_means_503_then_recovery(served: Served) -> None:
+def test_no_live_worker_means_503_not_500_and_replacements_start(served: Served) -> None:
     served.wait_health(lambda b: b.get("workers_live") == 2, 240)
-    for pid in worker_pids(served.proc.pid):
+    killed = worker_pids(served.proc.pid)
+    for pid in killed:
         os.kill(pid, signal.SIGKILL)
     body = served.wait_health(lambda b: b.get("workers_live") == 0, 10)
     assert body["status"] == "degraded" and served.health().status_code in (503, 200)
@@ -220,19 +225,24 @@ def test_no_live_worker_means_503_then_recovery(served: Served) -> None:
     assert r.status_code in (200, 503)  # 200 only if a worker came back in between
     if r.status_code == 503:
         assert r.json()["status"] == 503 and r.headers.get("retry-after")
-    served.wait_health(lambda b: b.get("status") == "ready" and b.get("workers_live") >= 1, 240)
-    assert _ask(served, EN_Q) == 200
+    # replacements are started (after the 1 s back-off); a full recovery is shown by the test above
+    deadline = time.monotonic() + 30
+    while len([p for p in worker_pids(served.proc.pid) if p not in killed]) < 2:
+        assert time.monotonic() < deadline, "the dead workers were not replaced"
+        time.sleep(0.2)
 
 
 def test_acknowledged_feedback_survives_kill_9_and_workers_die_with_the_server(served: Served) -> None:
+    client = httpx.Client(base_url=served.url, timeout=30, limits=httpx.Limits(max_connections=16))
+
     def vote(i: int) -> int:
         body = {"question": f"q{i}", "answer": "a", "vote": "up" if i % 2 else "down", "lang": "en"}
         try:
-            return httpx.post(served.url + "api/feedback", json=body, timeout=30).status_code
+            return client.post("api/feedback", json=body).status_code
         except httpx.HTTPError:
             return 0
 
-    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+    with client, concurrent.futures.ThreadPoolExecutor(16) as pool:
         codes = list(pool.map(vote, range(1000)))
     acked = {f"q{i}" for i, c in enumerate(codes) if c == 202}
     assert len(acked) >= 900, f"only {len(acked)} of 1000 votes were accepted"
