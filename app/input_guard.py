@@ -48,11 +48,11 @@ def _identifier() -> Any:
 
 
 @functools.cache
-def _lang_thresholds() -> tuple[float, float, int]:
+def _lang_thresholds() -> tuple[float, float, int, float]:
     from app.settings import Settings
 
     s = Settings()
-    return s.lang_id_min_confidence, s.lang_id_max_zh_en, s.lang_id_min_letters
+    return s.lang_id_min_confidence, s.lang_id_max_zh_en, s.lang_id_min_letters, s.lang_id_sure_confidence
 
 
 def identify_language(text: str) -> tuple[str, float, float]:
@@ -63,7 +63,7 @@ def identify_language(text: str) -> tuple[str, float, float]:
     return str(top), float(p), zh_en
 
 
-def is_other_language(text: str, thresholds: tuple[float, float, int] | None = None) -> bool:
+def is_other_language(text: str, thresholds: tuple[float, float, int, float] | None = None) -> bool:
     """True when the identifier is sure ``text`` is neither Chinese nor English.
 
     Text whose letters are all Chinese characters (no kana) is Chinese without asking: a short
@@ -72,11 +72,11 @@ def is_other_language(text: str, thresholds: tuple[float, float, int] | None = N
     letters = [ch for ch in text if ch.isalpha()]
     if not letters or all(_HAN.match(ch) for ch in letters):
         return False
-    min_conf, max_zh_en, min_letters = thresholds or _lang_thresholds()
+    min_conf, max_zh_en, min_letters, sure = thresholds or _lang_thresholds()
     top, p, zh_en = identify_language(text)
     if top in _ACCEPTED or p < min_conf or zh_en > max_zh_en:
         return False
-    return len(letters) >= min_letters or p >= 0.95
+    return len(letters) >= min_letters or p >= sure
 
 
 def clean_question(raw: str | bytes, max_chars: int) -> str:

@@ -172,7 +172,14 @@ class Settings(BaseSettings):
         8,
         ge=1,
         description="... and the question has at least this many letters (shorter ones only when the "
-        "identifier is 95% sure): names and acronyms ('e-Gate', 'ISBN?') are never refused.",
+        "identifier gives at least lang_id_sure_confidence): names and acronyms ('e-Gate', 'ISBN?') pass.",
+    )
+    lang_id_sure_confidence: float = Field(
+        0.95,
+        ge=0,
+        le=1,
+        description="Probability at which a question shorter than lang_id_min_letters is refused as another "
+        "language (a short Korean or Arabic question is that sure; a short English name is not).",
     )
 
     @property
