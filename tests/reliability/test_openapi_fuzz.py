@@ -48,6 +48,7 @@ def test_schemathesis_all_checks_find_no_500_and_no_spec_mismatch(pipeline, tmp_
                 "--generation-database",
                 "none",  # no .schemathesis/ folder left in the work tree
             ],
+            cwd=tmp_path,  # schemathesis keeps a .schemathesis/ cache in its working directory
             capture_output=True,
             text=True,
             timeout=500,
