@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: run test setup browser index lint format eval bench clean
+.PHONY: run test setup browser index lint format eval bench fuzz clean
 
 setup: $(STAMP)
 
@@ -48,6 +48,10 @@ test: setup browser lint index
 	$(BIN)/nia-qa eval --check
 	$(BIN)/python -m pytest -q
 	$(BIN)/nia-qa eval --out data/build/eval/ci
+
+# schemathesis with every check and more examples than the test suite's bounded run.
+fuzz: setup index
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(BIN)/python -m pytest -q tests/reliability/test_openapi_fuzz.py
 
 bench: setup index
 	$(BIN)/nia-qa bench --out data/build/bench.json

@@ -1,20 +1,82 @@
-"""Refuse unusable questions with a clear message before any work is done."""
+"""Refuse unusable questions with a clear message before any work is done.
+
+The language check uses a real language identifier (py3langid, a maintained fork of langid.py,
+97 languages, n-gram naive Bayes, model inside the package) rather than a script table: Russian,
+Arabic, Hindi, Japanese, Korean, French ... are refused with a bilingual message. It refuses only
+when the identifier is sure (see the ``lang_id_*`` settings), so short questions, names, acronyms and
+Chinese questions with English terms (or English questions with Chinese names) always pass.
+"""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from typing import Any
 
 from ingest.errors import UserError
 
-_KANA = re.compile(r"[\u3040-\u30ff]")
-_HANGUL = re.compile(r"[\uac00-\ud7af]")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 
 class InputError(UserError):
     """The question cannot be used (empty, too long, junk, unsupported language)."""
+
+
+UNSUPPORTED_LANGUAGE = (
+    "nia-qa answers questions in Traditional Chinese or English only / 目前僅支援中文或英文提問"
+)
+
+#: Languages the identifier chooses among: Chinese, English and the languages people here may ask in.
+#: A closed list keeps rare look-alikes (Cantonese/Wu for Chinese, Pidgin for English) out of the vote.
+CANDIDATE_LANGUAGES = (
+    "zh en ja ko ru uk ar fa ur hi bn ta te mr ne th vi id ms tl my km lo fr es pt it de nl sv da no fi "
+    "pl cs sk hu ro bg sr hr el tr he ka hy kk mn"
+).split()
+_ACCEPTED = frozenset({"zh", "en"})
+
+
+@functools.cache
+def _identifier() -> Any:
+    """py3langid restricted to CANDIDATE_LANGUAGES, probabilities normalised (loaded once, ~2 s)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    ident.set_languages(CANDIDATE_LANGUAGES)
+    return ident
+
+
+@functools.cache
+def _lang_thresholds() -> tuple[float, float, int, float]:
+    from app.settings import Settings
+
+    s = Settings()
+    return s.lang_id_min_confidence, s.lang_id_max_zh_en, s.lang_id_min_letters, s.lang_id_sure_confidence
+
+
+def identify_language(text: str) -> tuple[str, float, float]:
+    """(most likely language, its probability, probability of Chinese + English) for ``text``."""
+    ranked = _identifier().rank(text)
+    top, p = ranked[0]
+    zh_en = sum(float(q) for lang, q in ranked if lang in _ACCEPTED)
+    return str(top), float(p), zh_en
+
+
+def is_other_language(text: str, thresholds: tuple[float, float, int, float] | None = None) -> bool:
+    """True when the identifier is sure ``text`` is neither Chinese nor English.
+
+    Text whose letters are all Chinese characters (no kana) is Chinese without asking: a short
+    question such as 電話 looks as much Japanese as Chinese to any n-gram model.
+    """
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters or all(_HAN.match(ch) for ch in letters):
+        return False
+    min_conf, max_zh_en, min_letters, sure = thresholds or _lang_thresholds()
+    top, p, zh_en = identify_language(text)
+    if top in _ACCEPTED or p < min_conf or zh_en > max_zh_en:
+        return False
+    return len(letters) >= min_letters or p >= sure
 
 
 def clean_question(raw: str | bytes, max_chars: int) -> str:
@@ -28,6 +90,8 @@ def clean_question(raw: str | bytes, max_chars: int) -> str:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InputError("the question is not valid UTF-8 text") from exc
+    if any("\udc80" <= ch <= "\udcff" for ch in raw):  # undecodable bytes of a command-line argument
+        raise InputError("the question is not valid UTF-8 text")
     text = unicodedata.normalize("NFC", raw)
     if "\x00" in text:
         raise InputError("the question contains binary data (NUL bytes); please type a question in words")
@@ -44,10 +108,8 @@ def clean_question(raw: str | bytes, max_chars: int) -> str:
         raise InputError("the question has no letters or digits; please ask in Chinese or English")
     if letters / len(text) < 0.3 and len(text) > 20:
         raise InputError("the question looks like binary or random symbols; please ask in Chinese or English")
-    if _KANA.search(text) or _HANGUL.search(text):
-        raise InputError(
-            "nia-qa answers questions in Traditional Chinese or English only / 目前僅支援中文或英文提問"
-        )
+    if is_other_language(text):
+        raise InputError(UNSUPPORTED_LANGUAGE)
     return text
 
 

@@ -95,6 +95,99 @@ class Settings(BaseSettings):
         "the cores when several questions are embedded at once (measured ~5x faster under load).",
     )
 
+    # -- reliability and hardening of `nia-qa serve` ------------------------------------------------
+    worker_restart_backoff_s: float = Field(
+        1.0,
+        gt=0,
+        description="Delay before a dead answer worker is restarted; doubles after each start that fails "
+        "(a worker that dies while loading) up to worker_restart_backoff_max_s.",
+    )
+    worker_restart_backoff_max_s: float = Field(
+        30.0, gt=0, description="Longest delay between restarts of an answer worker that keeps failing."
+    )
+    worker_parent_poll_s: float = Field(
+        1.0,
+        gt=0,
+        description="How often an answer worker checks that the server is still its parent (a backstop "
+        "to the parent-death signal: workers never outlive a killed server by more than this).",
+    )
+    worker_stop_timeout_s: float = Field(
+        5.0, gt=0, description="On shutdown, how long running questions may finish before workers are killed."
+    )
+    max_body_bytes_api: int = Field(
+        256 * 1024,
+        ge=1024,
+        description="Largest request body of /api/* (counted as it arrives, chunked bodies too): a question "
+        "is at most 1,000 characters, its history adds a little. Larger bodies get 413.",
+    )
+    max_body_bytes_ui: int = Field(
+        1024 * 1024,
+        ge=1024,
+        description="Largest request body of every other route (the chat's /gradio_api/*: a question plus "
+        "the visible conversation). Larger bodies get 413.",
+    )
+    body_read_timeout_s: float = Field(
+        20.0, gt=0, description="A request body that stalls longer than this between chunks gets 408."
+    )
+    header_read_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="A connection must send complete request headers within this many seconds of opening "
+        "(or of its previous response) or it is closed: slow clients cannot hold connections.",
+    )
+    max_connections: int = Field(
+        512, ge=8, description="Open connections the server accepts at once; more are answered 503."
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names (Host header) the server answers besides the loopback names and the bind "
+        "host, e.g. '[\"qa.example.org\"]' (JSON list in NIA_QA_ALLOWED_HOSTS). Others get 400: a "
+        "DNS-rebinding page cannot talk to a server on localhost.",
+    )
+    feedback_max_bytes: int = Field(
+        32 * 1024,
+        ge=1024,
+        description="Largest feedback vote (question + answer + citations, UTF-8 bytes); larger gets 413.",
+    )
+    feedback_rate_per_s: float = Field(
+        20.0, gt=0, description="Feedback votes accepted per second (all clients), on average; over it 429."
+    )
+    feedback_burst: int = Field(
+        200, ge=1, description="Feedback votes accepted at once before feedback_rate_per_s applies."
+    )
+    feedback_commit_timeout_s: float = Field(
+        5.0,
+        gt=0,
+        description="How long POST /api/feedback waits for its row to be committed before answering 503 "
+        "(the 202 is sent only after the commit).",
+    )
+    lang_id_min_confidence: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="A question is refused as another language only when the language identifier "
+        "(py3langid) gives that language at least this probability ...",
+    )
+    lang_id_max_zh_en: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="... and Chinese + English together at most this probability ...",
+    )
+    lang_id_min_letters: int = Field(
+        8,
+        ge=1,
+        description="... and the question has at least this many letters (shorter ones only when the "
+        "identifier gives at least lang_id_sure_confidence): names and acronyms ('e-Gate', 'ISBN?') pass.",
+    )
+    lang_id_sure_confidence: float = Field(
+        0.95,
+        ge=0,
+        le=1,
+        description="Probability at which a question shorter than lang_id_min_letters is refused as another "
+        "language (a short Korean or Arabic question is that sure; a short English name is not).",
+    )
+
     @property
     def ingest_dir(self) -> Path:
         return self.build_dir / "ingest"

@@ -42,6 +42,7 @@ MANIFEST = "manifest.json"
 DENSE_FILE = "dense.faiss"
 SPARSE_DIR = "sparse"
 TERMS_FILE = "terms.json"
+LOCK_FILE = ".lock-index"  # in the parent of the index directory
 #: Libraries whose version changes file formats or tokens: a change rebuilds the index.
 FORMAT_LIBRARIES = ("faiss-cpu", "bm25s", "jieba", "opencc", "PyStemmer")
 REPORTED_LIBRARIES = (*FORMAT_LIBRARIES, "numpy", "torch", "sentence-transformers", "transformers")
@@ -310,14 +311,35 @@ def ensure_index(
     ingest: Any = None,
     embedder: Any = None,
     load: bool = True,
+    force: bool = False,
 ) -> BuildOutcome:
-    """Build and save the index unless it is up to date; with ``load=False`` an up-to-date index is not loaded."""
+    """Build and save the index unless it is up to date; with ``load=False`` an up-to-date index is not loaded.
+
+    One builder at a time: the check and the build run under an exclusive lock beside the index
+    (``.lock-index``), so a second process waits and then finds the index built. ``force`` rebuilds.
+    """
+    from ingest.lock import build_lock
+
     t0 = time.perf_counter()
     ingest = ingest if ingest is not None else _ingest(settings, progress)
     embedder = embedder if embedder is not None else _embedder(settings)
-    identity = expected_identity(ingest, index_model_id(embedder))
     index_dir = Path(settings.index_dir)
-    status = index_status(index_dir, identity)
+    with build_lock(index_dir.parent / LOCK_FILE):
+        return _ensure_locked(settings, index_dir, ingest, embedder, progress, load, force, t0)
+
+
+def _ensure_locked(
+    settings: Any,
+    index_dir: Path,
+    ingest: Any,
+    embedder: Any,
+    progress: bool,
+    load: bool,
+    force: bool,
+    t0: float,
+) -> BuildOutcome:
+    identity = expected_identity(ingest, index_model_id(embedder))
+    status = IndexStatus(False, "forced") if force else index_status(index_dir, identity)
     if status.up_to_date:
         if not load:
             return BuildOutcome(None, False, status, time.perf_counter() - t0)
@@ -328,7 +350,7 @@ def ensure_index(
             status = IndexStatus(False, f"corrupt: {exc}")
     if status.corrupt:
         print(f"nia-qa: index at {index_dir} is corrupt ({status.reason[9:]}); rebuilding", file=sys.stderr)
-    elif status.reason != "missing":
+    elif status.reason not in ("missing", "forced"):
         _say(progress, f"index: {status.reason}; rebuilding")
     retriever, stats = build_retriever(ingest, embedder, settings, progress=progress)
     save_index(retriever, index_dir, identity, stats)

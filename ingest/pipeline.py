@@ -8,7 +8,10 @@
 Output (``out_dir``): ``sections.jsonl``, ``tables.json``, ``offices.jsonl``,
 ``chunks.jsonl``, ``toc.jsonl``, ``manifest.json``. They are written into a
 temporary sibling directory and renamed into place, so a failed run never
-leaves a half-written ``out_dir``.
+leaves a half-written ``out_dir``. The manifest records the sha256 of every
+other file; :func:`load_ingest` checks them, and :func:`ensure_ingest` rebuilds
+(with one line on stderr) output that was edited, truncated or is unreadable.
+Only one process builds a directory at a time (:func:`ingest.lock.build_lock`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from ingest.align import align_sections
 from ingest.chunker import CHUNKER_VERSION, chunk_sections
 from ingest.corpus import EXPECTED_CORPUS_SHA256, sha256_file
 from ingest.errors import UserError
+from ingest.lock import build_lock
 from ingest.narrative_tables import parse_narrative_tables
 from ingest.records import Chunk, Office, Section, Table, TableRow
 from ingest.sections import build_tree, find_appendix_start
@@ -40,6 +44,13 @@ from ingest.toc import TocEntry, parse_toc
 INGEST_VERSION = "2"  # 2: captioned tables of the chapters (表 3-1) become tables with their own section
 
 FILES = ("sections.jsonl", "tables.json", "offices.jsonl", "chunks.jsonl", "toc.jsonl", "manifest.json")
+DATA_FILES = FILES[:-1]  # the files whose sha256 the manifest records
+LOCK_FILE = ".lock-ingest"  # in the parent of the output directory
+
+
+class IngestCorrupt(UserError):
+    """Ingest output that does not match its manifest (edited, truncated) or cannot be read."""
+
 
 Progress = Callable[[str], None]
 
@@ -301,6 +312,7 @@ def _write_atomically(result: IngestResult, out_dir: Path) -> None:
         _jsonl(tmp / "offices.jsonl", (asdict(o) for o in result.offices))
         _jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in result.chunks))
         _jsonl(tmp / "toc.jsonl", (asdict(e) for e in result.toc))
+        result.manifest["sha256"] = {f: sha256_file(tmp / f) for f in DATA_FILES}
         (tmp / "manifest.json").write_text(
             json.dumps(result.manifest, ensure_ascii=False, indent=2), encoding="utf-8"
         )
@@ -330,14 +342,43 @@ def _tuplify(d: dict[str, Any]) -> dict[str, Any]:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
 
 
+def _read_manifest(out_dir: Path) -> dict[str, Any]:
+    try:
+        m = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IngestCorrupt(f"manifest.json is unreadable ({type(exc).__name__})") from None
+    if not isinstance(m, dict):
+        raise IngestCorrupt("manifest.json is not an object")
+    return m
+
+
+def verify_ingest(out_dir: Path, manifest: dict[str, Any]) -> None:
+    """Raise :class:`IngestCorrupt` unless every data file has the sha256 the manifest records."""
+    sums = manifest.get("sha256")
+    if not isinstance(sums, dict) or set(sums) != set(DATA_FILES):
+        raise IngestCorrupt("manifest.json records no checksums (written by an older nia-qa)")
+    for name in DATA_FILES:
+        try:
+            actual = sha256_file(out_dir / name)
+        except OSError as exc:
+            raise IngestCorrupt(f"{name} is unreadable ({exc.strerror or exc})") from None
+        if actual != sums[name]:
+            raise IngestCorrupt(f"{name} does not match its checksum in the manifest (edited or truncated)")
+
+
 def load_ingest(out_dir: Path) -> IngestResult:
-    """Read what :func:`run_ingest` wrote. UserError when ``out_dir`` holds no (complete) ingest output."""
+    """Read what :func:`run_ingest` wrote, checksums verified.
+
+    UserError when ``out_dir`` holds no complete output; :class:`IngestCorrupt` when a file was changed,
+    cut short or cannot be parsed.
+    """
     out_dir = Path(out_dir)
     missing = [f for f in FILES if not (out_dir / f).is_file()]
     if missing:
         raise UserError(f"no complete ingest output in {out_dir} (missing {missing[0]}); run `nia-qa ingest`")
+    manifest = _read_manifest(out_dir)
+    verify_ingest(out_dir, manifest)
     try:
-        manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
         sections = tuple(Section(**_tuplify(d)) for d in _read_jsonl(out_dir / "sections.jsonl"))
         tables = tuple(
             Table(
@@ -351,35 +392,87 @@ def load_ingest(out_dir: Path) -> IngestResult:
         offices = tuple(Office(**_tuplify(d)) for d in _read_jsonl(out_dir / "offices.jsonl"))
         chunks = tuple(Chunk(**d) for d in _read_jsonl(out_dir / "chunks.jsonl"))
         toc = tuple(TocEntry(**_tuplify(d)) for d in _read_jsonl(out_dir / "toc.jsonl"))
-    except (ValueError, TypeError, KeyError) as exc:
-        raise UserError(
-            f"ingest output in {out_dir} is unreadable ({exc}); run `nia-qa ingest` again"
+    except (ValueError, TypeError, KeyError, OSError) as exc:
+        raise IngestCorrupt(
+            f"ingest output in {out_dir} is unreadable ({type(exc).__name__}: {exc})"
         ) from None
     return IngestResult(sections, tables, offices, chunks, toc, manifest.get("stats", {}), manifest)
 
 
-def is_stale(out_dir: Path, corpus_path: Path) -> bool:
-    """True when ``out_dir`` is missing, incomplete, from another corpus, or from another ingest/chunker version."""
+@dataclass(frozen=True)
+class IngestStatus:
+    fresh: bool
+    reason: str  # "up to date", "missing", "stale: ...", "corrupt: ..."
+
+    @property
+    def corrupt(self) -> bool:
+        return self.reason.startswith("corrupt")
+
+
+def ingest_status(out_dir: Path, corpus_path: Path) -> IngestStatus:
+    """Whether ``out_dir`` holds intact output of this corpus and these ingest/chunker versions."""
     out_dir = Path(out_dir)
-    if any(not (out_dir / f).is_file() for f in FILES):
-        return True
+    if not out_dir.exists():
+        return IngestStatus(False, "missing")
+    missing = [f for f in FILES if not (out_dir / f).is_file()]
+    if missing:
+        return IngestStatus(False, f"corrupt: {missing[0]} is missing")
     try:
-        m = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return True
+        m = _read_manifest(out_dir)
+    except IngestCorrupt as exc:
+        return IngestStatus(False, f"corrupt: {exc}")
     if m.get("ingest_version") != INGEST_VERSION or m.get("chunker_version") != CHUNKER_VERSION:
-        return True
+        return IngestStatus(False, "stale: ingest or chunker version changed")
     try:
-        return m.get("corpus_sha256") != sha256_file(Path(corpus_path))
+        if m.get("corpus_sha256") != sha256_file(Path(corpus_path)):
+            return IngestStatus(False, "stale: the corpus changed")
     except OSError:
-        return True
+        return IngestStatus(False, "stale: the corpus cannot be read")
+    if "sha256" not in m:
+        return IngestStatus(False, "stale: written by an older nia-qa without checksums")
+    try:
+        verify_ingest(out_dir, m)
+    except IngestCorrupt as exc:
+        return IngestStatus(False, f"corrupt: {exc}")
+    return IngestStatus(True, "up to date")
+
+
+def is_stale(out_dir: Path, corpus_path: Path) -> bool:
+    """True when ``out_dir`` is missing, incomplete, corrupt, from another corpus, or another version."""
+    return not ingest_status(out_dir, corpus_path).fresh
+
+
+def _say_rebuild(out_dir: Path, reason: str) -> None:
+    print(f"nia-qa: ingest output in {out_dir} is {reason}; rebuilding", file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    result: IngestResult
+    built: bool
+    status_before: IngestStatus
+
+
+def ensure_ingest_outcome(
+    corpus_path: Path, out_dir: Path, progress: Progress | None = None
+) -> IngestOutcome:
+    """Load intact, fresh output or (re)build it; one builder at a time. Corrupt output: one line, rebuilt."""
+    out_dir = Path(out_dir)
+    with build_lock(out_dir.parent / LOCK_FILE):
+        status = ingest_status(out_dir, corpus_path)
+        if status.fresh:
+            try:
+                return IngestOutcome(load_ingest(out_dir), False, status)
+            except IngestCorrupt as exc:
+                status = IngestStatus(False, f"corrupt: {exc}")
+        if status.corrupt:
+            _say_rebuild(out_dir, status.reason)
+        return IngestOutcome(run_ingest(corpus_path, out_dir, progress), True, status)
 
 
 def ensure_ingest(corpus_path: Path, out_dir: Path, progress: Progress | None = None) -> IngestResult:
-    """Load fresh ingest output, or (re)build it when missing or stale — what later stages call."""
-    if is_stale(out_dir, corpus_path):
-        return run_ingest(corpus_path, out_dir, progress)
-    return load_ingest(out_dir)
+    """Load fresh ingest output, or (re)build it when missing, stale or corrupt — what later stages call."""
+    return ensure_ingest_outcome(corpus_path, out_dir, progress).result
 
 
 def print_progress(msg: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any, BinaryIO
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
     if args.batch is None and args.question is None:
         raise UserError("give a question, or --batch FILE")
     settings = Settings().with_overrides(answerer=args.answerer, top_k=args.top_k)
+    if args.batch is not None:
+        batch = _open_batch(args.batch)  # a missing file is noticed before the pipeline loads
     if args.question is not None and args.batch is None:
         # Validate before loading anything heavy: bad input fails fast.
         from app.input_guard import clean_question
@@ -53,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
     pipeline = build_pipeline(settings)
     if args.batch is not None:
-        return _batch(pipeline, args.batch)
+        return _batch(pipeline, batch)
     history = [Turn(question=h) for h in args.history]
     try:
         answer = pipeline.ask(args.question, history=history)
@@ -72,33 +75,77 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _batch(pipeline, path: str) -> int:
-    """One JSON object per input line; a bad line gets an error object, never stops the batch."""
-    from app.input_guard import InputError
+def _open_batch(path: str) -> BinaryIO:
+    """The batch file opened for reading bytes (stdin for '-'), or a one-line UserError."""
     from ingest.errors import UserError
 
+    if path == "-":
+        return sys.stdin.buffer
     try:
-        fh = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
+        return open(path, "rb")  # noqa: SIM115 - closed by _batch
+    except IsADirectoryError:
+        raise UserError(f"cannot read batch file {path}: it is a directory") from None
     except OSError as exc:
-        raise UserError(f"cannot read batch file {path}: {exc.strerror}") from exc
+        raise UserError(f"cannot read batch file {path}: {exc.strerror}") from None
+
+
+def _parse_line(raw: bytes) -> tuple[Any, str, list[str]]:
+    """(id or None, question, history) of one batch line; ValueError with a one-line reason."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"line is not valid UTF-8 (bad byte at offset {exc.start})") from None
+    try:
+        item = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(item, dict):
+        raise ValueError("not a JSON object with 'question'")
+    item_id = item.get("id")
+    if "question" not in item:
+        raise _WithId(item_id, "missing 'question'")
+    question = item["question"]
+    if not isinstance(question, str):
+        raise _WithId(item_id, f"'question' must be a string, not {type(question).__name__}")
+    history = item.get("history", [])
+    if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+        raise _WithId(item_id, "'history' must be a list of earlier questions (strings)")
+    return item_id, question, history
+
+
+class _WithId(ValueError):
+    def __init__(self, item_id: Any, message: str) -> None:
+        super().__init__(message)
+        self.item_id = item_id
+
+
+def _batch(pipeline, fh: BinaryIO) -> int:
+    """One JSON object per input line; a bad line gets ``{"id"?, "line", "error"}``, never stops the batch.
+
+    Bad lines: not UTF-8, not JSON, not an object, no string 'question', a question the input guard
+    refuses (empty, too long, another language), or any failure while answering it.
+    """
+    from app.input_guard import InputError
+    from app.records import Turn
+
     failures = 0
     with fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
+        for lineno, raw in enumerate(fh, 1):
+            if not raw.strip():
                 continue
+            item_id: Any = None
             try:
-                item = json.loads(line)
-                question = item["question"]
-            except (json.JSONDecodeError, KeyError, TypeError):
-                print(json.dumps({"line": lineno, "error": "not a JSON object with 'question'"}))
+                item_id, question, history = _parse_line(raw)
+                turns = [Turn(question=h) for h in history] or None
+                out = pipeline.ask(question, history=turns).to_json_dict()
+            except (ValueError, InputError) as exc:
+                item_id = getattr(exc, "item_id", item_id)
+                out = {"line": lineno, "error": str(exc)}
                 failures += 1
-                continue
-            try:
-                out = pipeline.ask(question).to_json_dict()
-            except InputError as exc:
-                out = {"question": question, "error": str(exc)}
+            except Exception as exc:  # noqa: BLE001 - one line's failure must not lose the rest
+                out = {"line": lineno, "error": f"could not answer this line ({type(exc).__name__})"}
                 failures += 1
-            if "id" in item:
-                out = {"id": item["id"], **out}
+            if item_id is not None:
+                out = {"id": item_id, **out}
             print(json.dumps(out, ensure_ascii=False), flush=True)
     return 1 if failures else 0

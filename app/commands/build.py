@@ -17,36 +17,34 @@ def run(args: argparse.Namespace) -> int:
     import time
 
     from app.settings import Settings
-    from index.store import build_retriever, ensure_index, expected_identity, index_model_id, save_index
-    from ingest.pipeline import is_stale, load_ingest, print_progress, run_ingest
+    from index.store import ensure_index
+    from ingest.pipeline import ensure_ingest_outcome, print_progress
 
     settings = Settings().with_overrides(embedding_model=args.embedding_model)
     progress = not args.quiet
     t0 = time.perf_counter()
-    if is_stale(settings.ingest_dir, settings.corpus_path):
-        ingest = run_ingest(settings.corpus_path, settings.ingest_dir, print_progress if progress else None)
-        ingest_built = True
+    # Edited, truncated or unreadable ingest output is reported in one line and rebuilt (under the
+    # build lock, so a server starting at the same time waits instead of building it too).
+    outcome = ensure_ingest_outcome(
+        settings.corpus_path, settings.ingest_dir, print_progress if progress else None
+    )
+    ingest, ingest_built = outcome.result, outcome.built
+    if ingest_built:
         print(
             f"ingest: built {len(ingest.sections)} sections, {len(ingest.tables)} tables, "
             f"{len(ingest.offices)} offices, {len(ingest.chunks)} chunks -> {settings.ingest_dir} "
             f"({time.perf_counter() - t0:.1f}s)"
         )
     else:
-        ingest = load_ingest(settings.ingest_dir)
-        ingest_built = False
         print(f"ingest: up to date ({len(ingest.chunks)} chunks in {settings.ingest_dir})")
 
     from index.embedder import Embedder
 
     embedder = Embedder(settings)
     t1 = time.perf_counter()
-    if args.force:
-        retriever, stats = build_retriever(ingest, embedder, settings, progress=progress)
-        save_index(retriever, settings.index_dir, expected_identity(ingest, index_model_id(embedder)), stats)
-        built = True
-    else:
-        outcome = ensure_index(settings, progress=progress, ingest=ingest, embedder=embedder, load=False)
-        built = outcome.built
+    built = ensure_index(
+        settings, progress=progress, ingest=ingest, embedder=embedder, load=False, force=args.force
+    ).built
     if built:
         print(
             f"index: built dense (FAISS, {embedder.model_id}) + BM25 over {len(ingest.chunks)} chunks "

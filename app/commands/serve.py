@@ -21,6 +21,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="processes answering questions, each with its own index copy (default NIA_QA_SERVE_WORKERS or 2)",
     )
     p.add_argument("--answerer", choices=["extractive", "llm"], help="override NIA_QA_ANSWERER")
+    p.add_argument(
+        "--allowed-host",
+        action="append",
+        dest="allowed_hosts",
+        metavar="NAME",
+        help="a Host name clients may use besides loopback and --host (repeatable; NIA_QA_ALLOWED_HOSTS)",
+    )
     p.set_defaults(handler=run)
 
 
@@ -42,5 +49,6 @@ def run(args: argparse.Namespace) -> int:
         feedback_db=args.feedback_db,
         answerer=args.answerer,
         serve_workers=args.workers,
+        allowed_hosts=args.allowed_hosts,
     )
     return serve(settings)

@@ -2,20 +2,32 @@
 
 Answers never wait for the database: ``submit`` only puts the row on a queue;
 a daemon writer thread owns the connection and commits. ``flush`` lets tests
-and ``close`` wait until everything queued is on disk.
+and ``close`` wait until everything queued is on disk. The HTTP API uses
+``submit_wait``, which returns only once the row's transaction is committed
+(or failed), so a 202 always means "on disk".
+
+Every row that is not stored (queue full, SQLite error) is counted in
+``dropped`` and logged; ``counts()`` is what ``/healthz`` shows.
 
 >>> store = FeedbackStore(Path("data/feedback.sqlite3"))
 >>> store.submit(FeedbackRow.now("問題", "答案", [], vote=1, lang="zh"))
+>>> store.submit_wait(FeedbackRow.now("問題", "答案", [], vote=1, lang="zh"), timeout=5)
+<WriteResult.COMMITTED: 'committed'>
 >>> store.close()
 """
 
 from __future__ import annotations
 
+import contextlib
+import enum
 import json
+import logging
 import queue
 import sqlite3
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +46,16 @@ CREATE TABLE IF NOT EXISTS feedback (
     source TEXT NOT NULL
 )
 """
+
+log = logging.getLogger("nia_qa.web.feedback")
+
+
+class WriteResult(enum.Enum):
+    COMMITTED = "committed"
+    QUEUE_FULL = "queue_full"
+    FAILED = "failed"  # SQLite refused the transaction (disk full, locked too long, ...)
+    TIMEOUT = "timeout"  # not committed within the wait; it may still be written later
+
 
 _COLUMNS = ("created_at", "vote", "question", "answer", "lang", "abstained", "citations_json", "source")
 
@@ -96,15 +118,41 @@ class FeedbackStore:
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=max_pending)
         self._conn = _connect(self.path)  # fail early (bad path) rather than in the thread
         self.dropped = 0
+        self.written = 0
+        self._count_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="feedback-writer", daemon=True)
         self._thread.start()
 
+    def counts(self) -> dict[str, int]:
+        """Rows committed and rows lost (queue full or SQLite error) since the store opened."""
+        with self._count_lock:
+            return {"written": self.written, "dropped": self.dropped, "pending": self._queue.qsize()}
+
+    def _drop(self, n: int, why: str) -> None:
+        with self._count_lock:
+            self.dropped += n
+            total = self.dropped
+        log.warning("feedback: %d row(s) not stored (%s); %d dropped so far", n, why, total)
+
     def submit(self, row: FeedbackRow) -> bool:
         """Queue a row; never blocks. False (and counted) when the queue is full."""
+        return self._enqueue(row, None)
+
+    def submit_wait(self, row: FeedbackRow, timeout: float) -> WriteResult:
+        """Queue a row and wait until its transaction is committed (or failed, or ``timeout``)."""
+        done: Future[bool] = Future()
+        if not self._enqueue(row, done):
+            return WriteResult.QUEUE_FULL
         try:
-            self._queue.put_nowait(row)
+            return WriteResult.COMMITTED if done.result(timeout) else WriteResult.FAILED
+        except FutureTimeout:
+            return WriteResult.TIMEOUT
+
+    def _enqueue(self, row: FeedbackRow, done: Future[bool] | None) -> bool:
+        try:
+            self._queue.put_nowait((row, done))
         except queue.Full:
-            self.dropped += 1
+            self._drop(1, "queue full")
             return False
         return True
 
@@ -136,7 +184,7 @@ class FeedbackStore:
                 batch = [item]
                 markers: list[threading.Event] = []
                 stop = False
-                while True:  # commit whatever else is already waiting in one transaction
+                while len(batch) < 500:  # commit whatever else is already waiting in one transaction
                     try:
                         more = self._queue.get_nowait()
                     except queue.Empty:
@@ -149,9 +197,19 @@ class FeedbackStore:
                     else:
                         batch.append(more)
                 try:
-                    _insert(conn, batch)
-                except sqlite3.Error:
-                    self.dropped += len(batch)
+                    _insert(conn, [row for row, _ in batch])
+                except sqlite3.Error as exc:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.rollback()
+                    self._drop(len(batch), f"SQLite error: {exc}")
+                    ok = False
+                else:
+                    with self._count_lock:
+                        self.written += len(batch)
+                    ok = True
+                for _, done in batch:
+                    if done is not None and not done.done():
+                        done.set_result(ok)
                 for m in markers:
                     m.set()
                 if stop:

@@ -196,7 +196,7 @@ def _read_questions(path: str) -> list[str]:
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout_s: float) -> None:
-    """Wait until ``/healthz`` says ready (the first run may build the index); fail if the server dies."""
+    """Wait until ``/healthz`` says ready with every answer worker up (the first run may build the index)."""
     import httpx
 
     deadline = time.monotonic() + timeout_s
@@ -206,12 +206,12 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout_s: float)
             raise UserError(f"the server exited: {err[-1] if err else proc.returncode}", exit_code=1)
         try:
             r = httpx.get(url + "healthz", timeout=2)
-            if r.status_code == 200:
+            body = r.json()
+            # "ready" comes with the first live worker; measure once all of them answer.
+            if r.status_code == 200 and body.get("workers_live", 1) >= body.get("workers", 1):
                 return
-            if r.json().get("status") == "error":
-                raise UserError(
-                    f"the server could not load the pipeline: {r.json().get('error')}", exit_code=1
-                )
+            if body.get("status") == "error":
+                raise UserError(f"the server could not load the pipeline: {body.get('error')}", exit_code=1)
         except httpx.HTTPError:
             pass
         time.sleep(0.5)

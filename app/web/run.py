@@ -13,6 +13,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from app.settings import Settings
+from app.web.guard import protocol_with_header_timeout
 from app.web.service import PipelineFactory
 from ingest.errors import UserError
 
@@ -42,9 +43,20 @@ def url_for(host: str, port: int) -> str:
 
 
 def _config(app: FastAPI, host: str, port: int, log_level: str) -> uvicorn.Config:
-    # One event loop; CPU work runs on the service's pool. Keep-alive lets API clients reuse connections.
+    # One event loop; CPU work runs on the service's pool. Keep-alive lets API clients reuse connections;
+    # request headers must arrive within header_read_timeout_s (slow clients are cut off) and at most
+    # max_connections are open at once (further requests get 503).
+    settings: Settings = getattr(app.state, "settings", None) or Settings()
     return uvicorn.Config(
-        app, host=host, port=port, log_level=log_level, timeout_keep_alive=30, access_log=False
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        timeout_keep_alive=30,
+        access_log=False,
+        http=protocol_with_header_timeout(settings.header_read_timeout_s),
+        limit_concurrency=settings.max_connections,
+        server_header=False,
     )
 
 

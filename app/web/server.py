@@ -5,13 +5,19 @@
 
 The pipeline loads in a background thread when the app starts, so the server
 is reachable at once; until it is ready ``/api/ask`` answers 503. Every error
-is a JSON object ``{"error": ..., "status": ...}``; no stack trace ever
-reaches a client (it goes to the server log).
+is a JSON object ``{"error": ..., "status": ...}`` (Gradio's 404/405 included);
+no stack trace or file-system path ever reaches a client (they go to the
+server log). :mod:`app.web.guard` wraps every route: Host allowlist, same-origin
+writes, streamed body limits, uploads off.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
@@ -25,17 +31,46 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.input_guard import InputError
 from app.records import Turn
 from app.settings import Settings
-from app.web.feedback import FeedbackRow, FeedbackStore
-from app.web.service import AskService, Busy, NotReady, PipelineFactory
+from app.web.feedback import FeedbackRow, FeedbackStore, WriteResult
+from app.web.guard import GuardConfig, RequestGuard
+from app.web.service import AskService, Busy, NotReady, PipelineFactory, public_text
 
 log = logging.getLogger("nia_qa.web")
 
-MAX_BODY_BYTES = 256 * 1024  # a question is <= 1,000 characters; history adds a little
 MAX_HISTORY_TURNS = 20
+#: The app's own routes and their methods (anything else on these paths is 405 in the app's format).
+API_ROUTES = {"/api/ask": {"POST"}, "/api/feedback": {"POST"}, "/healthz": {"GET"}}
+
+
+class ErrorOut(BaseModel):
+    """Every error response: ``{"error": "one line", "status": <the HTTP status>}``."""
+
+    error: str
+    status: int
+
+
+class TokenBucket:
+    """``rate`` events a second on average, ``burst`` at once (thread-safe)."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, float(burst)
+        self._tokens = float(burst)
+        self._at = time.monotonic()
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+            self._at = now
+            if self._tokens < 1:
+                return False
+            self._tokens -= 1
+            return True
 
 
 class TurnIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
     question: str = Field(..., max_length=20_000)
     answer: str = Field("", max_length=20_000)
 
@@ -45,6 +80,7 @@ class AskIn(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,  # JSON types as documented: 0 is not false, 5 is not a string
         json_schema_extra={
             "examples": [
                 {"question": "設籍前新住民特殊境遇扶助計畫112年核定補助多少錢？", "history": []},
@@ -52,7 +88,9 @@ class AskIn(BaseModel):
             ]
         },
     )
-    question: str = Field(..., description="Traditional Chinese or English, at most 1,000 characters.")
+    question: str = Field(
+        ..., min_length=1, description="Traditional Chinese or English, at most 1,000 characters."
+    )
     history: list[TurnIn] = Field(
         default_factory=list,
         max_length=MAX_HISTORY_TURNS,
@@ -63,7 +101,7 @@ class AskIn(BaseModel):
 class FeedbackIn(BaseModel):
     """Body of ``POST /api/feedback``: a vote on an answer the API returned."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
     question: str = Field(..., max_length=20_000)
     answer: str = Field(..., max_length=20_000)
     vote: Literal["up", "down"]
@@ -91,6 +129,7 @@ def create_app(
     """
     service = AskService(pipeline_factory, settings, workers=workers)
     store = feedback or FeedbackStore(settings.feedback_db)
+    feedback_rate = TokenBucket(settings.feedback_rate_per_s, settings.feedback_burst)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -112,14 +151,6 @@ def create_app(
     app.state.feedback = store
     app.state.settings = settings
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]
-        length = request.headers.get("content-length")
-        too_big = bool(length and length.isdigit() and int(length) > MAX_BODY_BYTES)
-        if too_big and request.url.path.startswith("/api/"):
-            return _error(413, f"request body too large (limit {MAX_BODY_BYTES} bytes)")
-        return await call_next(request)
-
     @app.exception_handler(RequestValidationError)
     async def bad_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = []
@@ -130,27 +161,39 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _error(exc.status_code, str(exc.detail))
+        return _error(exc.status_code, public_text(str(exc.detail)))
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s", request.url.path)
         return _error(500, "internal error; the server log has the details")
 
-    @app.get("/healthz", tags=["status"], summary="Index and model status (503 while loading)")
+    @app.get(
+        "/healthz",
+        tags=["status"],
+        summary="Index, model and worker status (503 while loading, or when no answer worker is alive)",
+        responses={
+            200: {"description": "ready: `workers_live` answer workers of `workers` are alive"},
+            503: {"description": "loading, failed to load, or degraded (no live answer worker)"},
+        },
+    )
     async def healthz() -> JSONResponse:
         status = service.status()
+        status["feedback"] = store.counts()
         return JSONResponse(status, status_code=200 if status["status"] == "ready" else 503)
+
+    errors = {"model": ErrorOut}
 
     @app.post(
         "/api/ask",
         tags=["qa"],
         summary="Answer a question with citations (the `nia-qa ask --json` object)",
         responses={
-            400: {"description": "unusable question (empty, junk, unsupported language, bad JSON)"},
-            413: {"description": "question longer than max_question_chars"},
-            429: {"description": "too many questions queued; retry"},
-            503: {"description": "the index and model are still loading"},
+            400: {**errors, "description": "unusable question (empty, junk, unsupported language, bad JSON)"},
+            408: {**errors, "description": "the request body stalled"},
+            413: {**errors, "description": "question longer than max_question_chars, or body too large"},
+            429: {**errors, "description": "too many questions queued; retry"},
+            503: {**errors, "description": "the index and model are still loading, or no worker is alive"},
         },
     )
     async def ask(body: AskIn) -> JSONResponse:
@@ -171,8 +214,28 @@ def create_app(
             return _error(429, str(exc), headers={"Retry-After": "1"})
         return JSONResponse(answer.to_json_dict())
 
-    @app.post("/api/feedback", tags=["qa"], status_code=202, summary="Thumbs up/down on an answer")
+    @app.post(
+        "/api/feedback",
+        tags=["qa"],
+        status_code=202,
+        summary="Thumbs up/down on an answer (202 once the vote is committed to the database)",
+        responses={
+            202: {"description": "stored"},
+            400: {**errors, "description": "bad JSON or fields"},
+            408: {**errors, "description": "the request body stalled"},
+            413: {**errors, "description": "vote larger than feedback_max_bytes"},
+            429: {**errors, "description": "too many votes per second; retry"},
+            503: {**errors, "description": "the vote could not be stored; retry"},
+        },
+    )
     async def feedback_api(body: FeedbackIn) -> JSONResponse:
+        size = len(json.dumps(body.model_dump(), ensure_ascii=False).encode("utf-8"))
+        if size > settings.feedback_max_bytes:
+            return _error(
+                413, f"feedback too large ({size} bytes; the limit is {settings.feedback_max_bytes})"
+            )
+        if not feedback_rate.take():
+            return _error(429, "too many feedback votes; try again in a moment", headers={"Retry-After": "1"})
         row = FeedbackRow.now(
             body.question,
             body.answer,
@@ -182,8 +245,14 @@ def create_app(
             abstained=body.abstained,
             source="api",
         )
-        if not store.submit(row):
-            return _error(503, "feedback queue full; try again later")
+        result = await asyncio.to_thread(store.submit_wait, row, settings.feedback_commit_timeout_s)
+        if result is not WriteResult.COMMITTED:
+            why = {
+                WriteResult.QUEUE_FULL: "feedback queue full",
+                WriteResult.FAILED: "the feedback database refused the vote",
+                WriteResult.TIMEOUT: "the feedback database is busy",
+            }[result]
+            return _error(503, f"{why}; try again later", headers={"Retry-After": "5"})
         return JSONResponse({"accepted": True}, status_code=202)
 
     if with_chat:
@@ -202,4 +271,28 @@ def create_app(
             css=CHAT_CSS,
             show_error=False,
         )
+    _document_errors(app)
+    app.add_middleware(RequestGuard, config=GuardConfig.from_settings(settings, API_ROUTES))
     return app
+
+
+def _document_errors(app: FastAPI) -> None:
+    """Make /openapi.json say what the app does: validation errors are 400 (not FastAPI's 422)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+        for item in schema.get("paths", {}).values():
+            for op in item.values():
+                responses = op.get("responses", {})
+                responses.pop("422", None)
+        comps = schema.get("components", {}).get("schemas", {})
+        comps.pop("HTTPValidationError", None)
+        comps.pop("ValidationError", None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

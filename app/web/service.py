@@ -15,17 +15,17 @@ state is per process) stays a single process; only the answering is spread.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
-import signal
+import re
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import Any
 
 from app.records import Answer, QAPipeline, Turn
 from app.settings import Settings
+from app.web.workers import NoWorkers, WorkerDied, WorkerPool
 from ingest.errors import UserError
 
 PipelineFactory = Callable[[Settings], QAPipeline]
@@ -39,33 +39,12 @@ class Busy(Exception):
     """Too many questions queued; retry shortly."""
 
 
-# -- worker-process side (``workers > 1``) -------------------------------------
-_WORKER: dict[str, Any] = {}
-
-
-def _worker_init(factory: PipelineFactory, settings: Settings) -> None:
-    """Runs once in each worker process: build its own pipeline (errors are kept for the probe)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent stops us
-    if settings.serve_torch_threads > 0:
-        import torch
-
-        torch.set_num_threads(settings.serve_torch_threads)
-    try:
-        pipeline = factory(settings)
-        _warm_up(pipeline)
-        _WORKER["pipeline"] = pipeline
-    except UserError as exc:
-        _WORKER["error"] = str(exc)
-    except Exception as exc:  # noqa: BLE001 - reported by /healthz
-        _WORKER["error"] = f"{type(exc).__name__}: {exc}"
-
-
 # Asked once per worker before it reports ready: jieba, the tokenizer and torch load lazily on the
 # first question (seconds), which would otherwise stall the first questions sent to a fresh worker.
 _WARM_UP_QUESTIONS = ("112年入出境人次是多少？", "How many people entered and exited Taiwan in 2023?")
 
 
-def _warm_up(pipeline: QAPipeline) -> None:
+def warm_up(pipeline: QAPipeline) -> None:
     warm = getattr(getattr(pipeline, "retriever", None), "warm_up", None)
     if callable(warm):
         warm()
@@ -76,73 +55,6 @@ def _warm_up(pipeline: QAPipeline) -> None:
             continue
 
 
-def _worker_probe() -> tuple[str | None, dict[str, Any], tuple[Any, ...]]:
-    """(error, index facts, sections) of this worker's pipeline; sections feed the chat's twin lookup."""
-    pipeline = _WORKER.get("pipeline")
-    if pipeline is None:
-        return _WORKER.get("error", "the pipeline did not load"), {}, ()
-    sections = getattr(getattr(pipeline, "ingest", None), "sections", None) or ()
-    return None, _index_facts(pipeline), tuple(sections)
-
-
-def _worker_ask(question: str, history: list[Turn] | None) -> Answer:
-    return _WORKER["pipeline"].ask(question, history=history)
-
-
-class _ProcessPool:
-    """N single-process executors, each with its own pipeline; a question goes to the least busy one."""
-
-    def __init__(self, factory: PipelineFactory, settings: Settings, workers: int) -> None:
-        ctx = multiprocessing.get_context("spawn")  # never fork a process that runs threads
-        self._executors = [
-            ProcessPoolExecutor(1, mp_context=ctx, initializer=_worker_init, initargs=(factory, settings))
-            for _ in range(workers)
-        ]
-        self._inflight = [0] * workers
-        self._turn = 0  # ties go round-robin, so every worker gets questions at low load too
-        self._lock = threading.Lock()
-
-    def probe(self) -> list[tuple[str | None, dict[str, Any], tuple[Any, ...]]]:
-        """Start every worker and wait until each has loaded (or failed to load) its pipeline."""
-        futures = [ex.submit(_worker_probe) for ex in self._executors]
-        out = []
-        for fut in futures:
-            try:
-                out.append(fut.result())
-            except Exception as exc:  # noqa: BLE001 - a worker that died while loading
-                out.append((f"worker process failed: {type(exc).__name__}: {exc}", {}, ()))
-        return out
-
-    def submit(self, question: str, history: list[Turn] | None) -> Future[Answer]:
-        with self._lock:
-            n = len(self._inflight)
-            order = [(self._turn + k) % n for k in range(n)]
-            i = min(order, key=self._inflight.__getitem__)
-            self._turn = (i + 1) % n
-            self._inflight[i] += 1
-        fut = self._executors[i].submit(_worker_ask, question, history)
-
-        def done(_f: Future[Answer]) -> None:
-            with self._lock:
-                self._inflight[i] -= 1
-
-        fut.add_done_callback(done)
-        return fut
-
-    def shutdown(self, timeout: float = 5.0) -> None:
-        """Stop every worker: cancel queued questions, let running ones end, terminate stragglers."""
-        procs = []
-        for ex in self._executors:
-            procs.extend(list((getattr(ex, "_processes", None) or {}).values()))
-            ex.shutdown(wait=False, cancel_futures=True)
-        deadline = time.monotonic() + timeout
-        for proc in procs:
-            proc.join(max(0.0, deadline - time.monotonic()))
-            if proc.is_alive():
-                proc.terminate()
-                proc.join(2)
-
-
 class AskService:
     """Owns the pipeline's lifecycle and the bounded worker pool (threads, or processes when ``workers > 1``)."""
 
@@ -150,7 +62,7 @@ class AskService:
         self._factory = pipeline_factory
         self.settings = settings
         self.workers = max(1, workers)
-        self._procs: _ProcessPool | None = None
+        self._procs: WorkerPool | None = None
         self._pipeline: QAPipeline | None = None
         self._error: str | None = None
         self._started_at: float | None = None
@@ -188,20 +100,22 @@ class AskService:
             self._ready.set()
 
     def _load_processes(self) -> None:
-        try:
-            self._procs = _ProcessPool(self._factory, self.settings, self.workers)
-            results = self._procs.probe()
-        except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable factory
-            results = [(f"{type(exc).__name__}: {exc}", {}, ())]
-        errors = [err for err, _, _ in results if err]
-        if errors:
-            self._error = errors[0]
-        else:
-            _, facts, sections = results[0]
-            # What the chat and /healthz read from "the pipeline"; the real ones live in the workers.
-            self._pipeline = SimpleNamespace(ingest=SimpleNamespace(sections=sections), facts=facts)  # type: ignore[assignment]
+        pool = WorkerPool(self._factory, self.settings, self.workers)
+        self._procs = pool
+        pool.start()
+        if not (pool.wait_first() and self._sync_pool()):
+            self._error = pool.load_error or "the answer workers did not start"
         self._load_seconds = time.perf_counter() - (self._started_at or time.perf_counter())
         self._ready.set()
+
+    def _sync_pool(self) -> bool:
+        """Adopt the pool's pipeline facts once a worker is live (also when the first start failed)."""
+        pool = self._procs
+        if self._pipeline is None and pool is not None and pool.live() > 0 and pool.sections:
+            # What the chat and /healthz read from "the pipeline"; the real ones live in the workers.
+            self._pipeline = SimpleNamespace(ingest=SimpleNamespace(sections=pool.sections), facts=pool.facts)  # type: ignore[assignment]
+            self._error = None
+        return self._pipeline is not None
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Block until loading finished; True when the pipeline is usable."""
@@ -215,27 +129,44 @@ class AskService:
 
     @property
     def pipeline(self) -> QAPipeline:
+        if self._pipeline is None and self._ready.is_set():
+            self._sync_pool()
         if self._pipeline is None:
-            raise NotReady(self._error or "the index and model are still loading; try again in a moment")
+            raise NotReady(
+                public_text(self._error)
+                if self._error
+                else "the index and model are still loading; try again in a moment"
+            )
         return self._pipeline
 
     def status(self) -> dict[str, Any]:
-        """What ``/healthz`` shows: loading / ready / error, plus index and model facts."""
+        """What ``/healthz`` shows: loading / ready / degraded / error, live workers, index facts.
+
+        "degraded" (HTTP 503) means the pipeline loaded but no answer worker is alive right now
+        (they are being restarted). No file-system path appears here (see :func:`public_text`).
+        """
+        if self._ready.is_set():
+            self._sync_pool()
         state = "ready" if self._pipeline is not None else ("error" if self._error else "loading")
-        out: dict[str, Any] = {
-            "status": state,
-            "answerer": self.settings.answerer,
-            "workers": self.workers,
-            "embedding_model": self.settings.embedding_model,
-            "queue": {"pending": self._pending, "limit": self.settings.queue_limit},
-        }
+        out: dict[str, Any] = {"status": state, "answerer": self.settings.answerer, "workers": self.workers}
+        if self._procs is not None:
+            pool = self._procs.stats()
+            out["workers_live"] = pool["live"]
+            out["worker_restarts"] = pool["restarts"]
+            out["retried_questions"] = pool["retried_questions"]
+            if state == "ready" and pool["live"] == 0:
+                out["status"] = "degraded"
+        else:
+            out["workers_live"] = 1 if self._pipeline is not None else 0
+        out["embedding_model"] = public_text(self.settings.embedding_model)
+        out["queue"] = {"pending": self._pending, "limit": self.settings.queue_limit}
         if self._load_seconds is not None:
             out["load_seconds"] = round(self._load_seconds, 2)
         if self._error:
-            out["error"] = self._error
+            out["error"] = public_text(self._error)
         if self._pipeline is not None:
             facts = getattr(self._pipeline, "facts", None) if self._procs is not None else None
-            out["index"] = facts if facts is not None else _index_facts(self._pipeline)
+            out["index"] = facts if facts is not None else index_facts(self._pipeline)
         return out
 
     # -- asking -------------------------------------------------------------
@@ -249,13 +180,20 @@ class AskService:
         with self._lock:
             self._pending -= 1
 
+    def _submit(self, question: str, history: list[Turn] | None) -> Future[Answer]:
+        assert self._procs is not None
+        try:
+            return self._procs.ask_future(question, history)
+        except NoWorkers as exc:
+            raise NotReady(str(exc)) from None
+
     def ask_sync(self, question: str, history: list[Turn] | None = None) -> Answer:
         """Ask from a worker thread of someone else (the chat UI); counts against the same limit."""
         pipeline = self.pipeline
         self._admit()
         try:
             if self._procs is not None:
-                return self._procs.submit(question, history).result()
+                return _unwrap(self._submit(question, history))
             return pipeline.ask(question, history=history)
         finally:
             self._release()
@@ -266,14 +204,33 @@ class AskService:
         self._admit()
         try:
             if self._procs is not None:
-                return await asyncio.wrap_future(self._procs.submit(question, history))
+                fut = self._submit(question, history)
+                try:
+                    return await asyncio.wrap_future(fut)
+                except (NoWorkers, WorkerDied) as exc:
+                    raise NotReady(str(exc)) from None
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._executor, lambda: pipeline.ask(question, history=history))
         finally:
             self._release()
 
 
-def _index_facts(pipeline: Any) -> dict[str, Any]:
+def _unwrap(fut: Future[Answer]) -> Answer:
+    try:
+        return fut.result()
+    except (NoWorkers, WorkerDied) as exc:
+        raise NotReady(str(exc)) from None
+
+
+_PATH = re.compile(r"(?<![\w.])(?:/[^/\s:'\"(),;]+){2,}/?")
+
+
+def public_text(text: str) -> str:
+    """``text`` with absolute file-system paths cut to their last part (no internal layout in responses)."""
+    return _PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
+
+
+def index_facts(pipeline: Any) -> dict[str, Any]:
     """Counts that tell the index is the real one; tolerant of pipelines without these attributes."""
     facts: dict[str, Any] = {}
     ingest = getattr(pipeline, "ingest", None)

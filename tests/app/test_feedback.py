@@ -105,3 +105,69 @@ def test_export_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFi
     junk.write_bytes(b"not a database" * 100)
     assert main(["feedback", "export", "--db", str(junk)]) == 2
     assert "not a readable feedback database" in capsys.readouterr().err
+
+
+def test_submit_wait_returns_only_after_the_row_is_committed(tmp_path: Path) -> None:
+    from app.web.feedback import WriteResult
+
+    store = FeedbackStore(tmp_path / "fb.sqlite3")
+    try:
+        for i in range(5):
+            assert store.submit_wait(_row(q=f"q{i}"), timeout=5) is WriteResult.COMMITTED
+            # another connection sees it at once: the 202 means "on disk"
+            conn = sqlite3.connect(tmp_path / "fb.sqlite3")
+            assert conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0] == i + 1
+            conn.close()
+        assert store.counts()["written"] == 5 and store.counts()["dropped"] == 0
+    finally:
+        store.close()
+
+
+def test_sqlite_error_is_reported_and_counted_not_silently_lost(tmp_path: Path) -> None:
+    from app.web.feedback import WriteResult
+
+    store = FeedbackStore(tmp_path / "fb.sqlite3")
+    try:
+        conn = sqlite3.connect(tmp_path / "fb.sqlite3")
+        conn.execute("DROP TABLE feedback")  # every insert now fails
+        conn.commit()
+        conn.close()
+        assert store.submit_wait(_row(), timeout=5) is WriteResult.FAILED
+        assert store.counts()["dropped"] == 1 and store.counts()["written"] == 0
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def feedback_client(tmp_path: Path):
+    from fastapi.testclient import TestClient
+
+    from app.settings import Settings
+    from app.web.server import create_app
+
+    settings = Settings().with_overrides(
+        feedback_db=tmp_path / "fb.sqlite3",
+        feedback_burst=5,
+        feedback_rate_per_s=0.01,
+        feedback_max_bytes=2048,
+    )
+
+    def no_pipeline(_s):  # the feedback API needs no pipeline
+        raise RuntimeError("not needed")
+
+    app = create_app(no_pipeline, settings, with_chat=False)
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        yield client
+
+
+def _vote(i: int, answer: str = "a") -> dict:
+    return {"question": f"q{i}", "answer": answer, "vote": "up", "lang": "en"}
+
+
+def test_feedback_api_caps_size_and_rate_and_shows_counts(feedback_client) -> None:
+    r = feedback_client.post("/api/feedback", json=_vote(0, "x" * 5000))
+    assert r.status_code == 413 and r.json()["status"] == 413
+    codes = [feedback_client.post("/api/feedback", json=_vote(i)).status_code for i in range(8)]
+    assert codes[:5] == [202] * 5 and set(codes[5:]) == {429}
+    health = feedback_client.get("/healthz").json()
+    assert health["feedback"]["written"] == 5 and health["feedback"]["dropped"] == 0

@@ -26,7 +26,10 @@ CITATION_KEYS = {"section_id", "path_zh", "path_en", "page", "quote"}
 
 
 def _settings(tmp_path: Path, **kw) -> Settings:
-    return Settings().with_overrides(feedback_db=tmp_path / "feedback.sqlite3", **kw)
+    # TestClient sends "Host: testserver"; a real server allows only its loopback names and bind host.
+    return Settings().with_overrides(
+        feedback_db=tmp_path / "feedback.sqlite3", allowed_hosts=["testserver"], **kw
+    )
 
 
 @pytest.fixture(scope="module")

@@ -33,6 +33,7 @@ def test_files_manifest_and_round_trip(ingest_result, ingest_dir, corpus_path):
     assert m["chunker_version"] == CHUNKER_VERSION
     assert m["corpus_sha256"] == ingest_result.manifest["corpus_sha256"]
     assert m["versions"]["python"]
+    assert set(m["sha256"]) == set(pipeline.DATA_FILES)  # every data file's checksum, verified on load
     loaded = load_ingest(ingest_dir)
     assert loaded.sections == ingest_result.sections
     assert loaded.chunks == ingest_result.chunks
