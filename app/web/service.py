@@ -46,10 +46,9 @@ _WORKER: dict[str, Any] = {}
 def _worker_init(factory: PipelineFactory, settings: Settings) -> None:
     """Runs once in each worker process: build its own pipeline (errors are kept for the probe)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent stops us
-    if settings.serve_torch_threads > 0:
-        import torch
+    from index.embedder import limit_torch_threads  # without importing torch: queries run on ONNX
 
-        torch.set_num_threads(settings.serve_torch_threads)
+    limit_torch_threads(settings.serve_torch_threads)
     try:
         pipeline = factory(settings)
         _warm_up(pipeline)
