@@ -60,13 +60,14 @@ def supports_export(model: Any) -> str | None:
         return "not a sentence-transformers model"
     if getattr(auto.config, "model_type", None) != "bert":
         return f"model type {getattr(auto.config, 'model_type', None)!r} (only BERT is exported)"
-    if modules[1:] != ["Pooling", "Normalize"] or getattr(pooling, "pooling_mode", None) not in (
-        "mean",
-        None,
-    ):
-        return f"modules {modules} (only Transformer + mean Pooling + Normalize are exported)"
-    if getattr(pooling, "pooling_mode", "mean") != "mean":
-        return "pooling is not mean"
+    if modules[1:] != ["Pooling", "Normalize"]:
+        return f"modules {modules} (only Transformer + Pooling + Normalize are exported)"
+    if getattr(pooling, "pooling_mode", None) not in ("mean", ("mean",)):
+        return f"pooling {getattr(pooling, 'pooling_mode', None)!r} (only mean pooling is exported)"
+    if getattr(model[0], "do_lower_case", False):
+        return "the model lower-cases its input (not exported)"
+    if getattr(pooling, "include_prompt", True) is not True:
+        return "pooling leaves the prompt out (not exported)"
     table = auto.get_input_embeddings()
     if not hasattr(table, "codes") or not hasattr(table, "scales"):
         return "word embeddings are not block int8"
