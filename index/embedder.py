@@ -356,7 +356,7 @@ class Embedder:
             identity = self._onnx_identity()
         if identity is None:
             return None
-        from index.query_encoder import QueryEncoderUnavailable, export_query_encoder, read_manifest
+        from index.query_encoder import QueryEncoderUnavailable, read_manifest
 
         out_dir = self._onnx_dir(identity)
         try:
@@ -364,6 +364,24 @@ class Embedder:
             return out_dir
         except QueryEncoderUnavailable:
             pass
+        import fcntl
+
+        try:
+            out_dir.parent.mkdir(parents=True, exist_ok=True)
+            with open(out_dir.parent / f".{out_dir.name}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # serve's workers may all start on a fresh install
+                try:
+                    read_manifest(out_dir, identity)  # exported by another process meanwhile
+                    return out_dir
+                except QueryEncoderUnavailable:
+                    return self._export(out_dir, identity)
+        except OSError as exc:
+            print(f"nia-qa: cannot write the ONNX query encoder to {out_dir}: {exc}", file=sys.stderr)
+            return None
+
+    def _export(self, out_dir: Path, identity: dict[str, Any]) -> Path | None:
+        from index.query_encoder import QueryEncoderUnavailable, export_query_encoder
+
         model = self._load_model()
         tokenizer_file = (self._folder / "tokenizer.json") if self._folder else None
         if tokenizer_file is None or not tokenizer_file.is_file():
@@ -372,17 +390,10 @@ class Embedder:
         t0 = time.perf_counter()
         try:
             export_query_encoder(
-                model,
-                out_dir,
-                identity,
-                prompts=dict(self._prompts),
-                tokenizer_file=tokenizer_file,
+                model, out_dir, identity, prompts=dict(self._prompts), tokenizer_file=tokenizer_file
             )
         except QueryEncoderUnavailable as exc:
             log.info("ONNX query encoder not exported: %s", exc)
-            return None
-        except OSError as exc:
-            print(f"nia-qa: cannot write the ONNX query encoder to {out_dir}: {exc}", file=sys.stderr)
             return None
         log.info("exported the ONNX query encoder to %s in %.1f s", out_dir, time.perf_counter() - t0)
         return out_dir
