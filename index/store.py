@@ -296,6 +296,13 @@ def _embedder(settings: Any) -> Any:
     return Embedder(settings)
 
 
+def _prepare_query_encoder(embedder: Any) -> None:
+    """Export the embedder's ONNX query encoder if it has one and it is missing (cheap when present)."""
+    prepare = getattr(embedder, "prepare_query_encoder", None)
+    if callable(prepare):
+        prepare()
+
+
 @dataclass(frozen=True)
 class BuildOutcome:
     retriever: HybridRetriever | None  # None when nothing was built and nothing was loaded
@@ -340,6 +347,7 @@ def _ensure_locked(
 ) -> BuildOutcome:
     identity = expected_identity(ingest, index_model_id(embedder))
     status = IndexStatus(False, "forced") if force else index_status(index_dir, identity)
+    _prepare_query_encoder(embedder)
     if status.up_to_date:
         if not load:
             return BuildOutcome(None, False, status, time.perf_counter() - t0)

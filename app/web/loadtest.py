@@ -14,7 +14,6 @@ Only loopback targets are accepted, and every run stops by itself after
 from __future__ import annotations
 
 import argparse
-import asyncio
 import ipaddress
 import json
 import math
@@ -109,6 +108,8 @@ async def saturate(
     client: httpx.AsyncClient, questions: list[str], clients: int, duration_s: float, max_requests: int
 ) -> dict[str, Any]:
     """Closed loop: ``clients`` keep one request each in flight; measures the maximum throughput."""
+    import asyncio  # here, not at import: every `nia-qa` command line registers this module's options
+
     tally = _Tally()
     budget = [max_requests]
     start = time.perf_counter()
@@ -129,6 +130,8 @@ async def fixed_rate(
     client: httpx.AsyncClient, questions: list[str], rate: float, duration_s: float
 ) -> dict[str, Any]:
     """Open loop: a new request every 1/rate s whatever the server does; latency at that offered load."""
+    import asyncio
+
     tally = _Tally()
     n = max(1, int(rate * duration_s))
     start = time.perf_counter()
@@ -264,6 +267,8 @@ def bench_api(
     try:
         if proc is not None:
             _wait_healthy(url, proc, Path(tmp.name) / "server.log", timeout_s=900)
+        import asyncio
+
         result = asyncio.run(run_loadtest(url, questions, clients, duration_s, max_requests, rate))
     finally:
         if proc is not None:

@@ -62,10 +62,9 @@ def _config(app: FastAPI, host: str, port: int, log_level: str) -> uvicorn.Confi
 
 def tune_threads(settings: Settings) -> None:
     """Give each concurrent question one torch thread (the server's parallelism is the ask pool)."""
-    if settings.serve_torch_threads > 0:
-        import torch
+    from index.embedder import limit_torch_threads  # without importing torch: queries run on ONNX
 
-        torch.set_num_threads(settings.serve_torch_threads)
+    limit_torch_threads(settings.serve_torch_threads)
 
 
 def serve(settings: Settings, pipeline_factory: PipelineFactory | None = None) -> int:

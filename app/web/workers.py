@@ -95,10 +95,9 @@ def _worker_main(conn: Connection, factory: Any, settings: Settings, parent_pid:
     """A worker: build the pipeline, report ("ready", error, facts, sections), then answer until EOF."""
     die_with_parent(parent_pid, settings.worker_parent_poll_s)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent stops us
-    if settings.serve_torch_threads > 0:
-        import torch
+    from index.embedder import limit_torch_threads  # without importing torch: queries run on ONNX
 
-        torch.set_num_threads(settings.serve_torch_threads)
+    limit_torch_threads(settings.serve_torch_threads)
     from app.web.service import index_facts, warm_up
 
     pipeline = None
