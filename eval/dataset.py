@@ -37,7 +37,7 @@ REQUIRED_FIELDS: tuple[str, ...] = (
     "section_en",
     "type",
 )
-OPTIONAL_FIELDS: tuple[str, ...] = ("note",)
+OPTIONAL_FIELDS: tuple[str, ...] = ("note", "history")
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class EvalItem:
     section_en: str
     type: ItemType
     note: str | None = None
+    history: tuple[str, ...] = ()  # earlier questions of a follow-up item, oldest first
 
     @property
     def answerable(self) -> bool:
@@ -63,6 +64,10 @@ class EvalItem:
         out["must_include"] = list(self.must_include)
         if out["note"] is None:
             del out["note"]
+        if self.history:
+            out["history"] = list(self.history)
+        else:
+            del out["history"]
         return out
 
 
@@ -89,6 +94,9 @@ def parse_item(obj: Any) -> EvalItem:
         raise ValueError(f"'lang' must be one of {', '.join(LANGS)}, got {obj['lang']!r}")
     if obj["type"] not in ITEM_TYPES:
         raise ValueError(f"'type' must be one of {', '.join(ITEM_TYPES)}, got {obj['type']!r}")
+    history = obj.get("history", [])
+    if not isinstance(history, list) or not all(isinstance(h, str) and h.strip() for h in history):
+        raise ValueError("'history' must be a list of non-empty strings")
     mi = obj["must_include"]
     if not isinstance(mi, list) or not all(isinstance(s, str) for s in mi):
         raise ValueError("'must_include' must be a list of strings")
@@ -102,6 +110,7 @@ def parse_item(obj: Any) -> EvalItem:
         section_en=obj["section_en"],
         type=obj["type"],
         note=obj.get("note"),
+        history=tuple(history),
     )
 
 

@@ -24,6 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.records import Turn
 from eval.dataset import EvalItem
 from eval.gates import GateResult, Gates, all_passed, evaluate_gates, load_gates
 from eval.grading import grade, retrieval_ranks
@@ -78,7 +79,8 @@ def evaluate_item(pipeline: QAPipeline, item: EvalItem, search_k: int = SEARCH_K
     error: str | None = None
     t0 = time.perf_counter()
     try:
-        answer = pipeline.ask(item.question)
+        history = [Turn(question=h) for h in item.history]
+        answer = pipeline.ask(item.question, history=history or None)
     except Exception as exc:  # one failing item must not hide the rest of the run
         answer, error = None, _error_text(exc)
     latency_ms = (time.perf_counter() - t0) * 1000.0

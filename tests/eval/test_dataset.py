@@ -46,3 +46,14 @@ def test_duplicate_ids_and_empty_file(tmp_path: Path) -> None:
     (tmp_path / "b.jsonl").write_bytes(b"\xff\xfe\x00junk")
     with pytest.raises(UserError, match="not UTF-8"):
         load_items(tmp_path / "b.jsonl")
+
+
+def test_follow_up_items_carry_their_history(tmp_path: Path) -> None:
+    follow = {**ITEMS[0], "id": "f1", "question": "那111年呢？", "history": [ITEMS[0]["question"]]}
+    path = tmp_path / "f.jsonl"
+    write_jsonl(path, [follow])
+    (item,) = load_items(path)
+    assert item.history == (ITEMS[0]["question"],) and item.to_dict() == follow
+    write_jsonl(path, [{**follow, "history": "not a list"}])
+    with pytest.raises(UserError, match="history"):
+        load_items(path)
