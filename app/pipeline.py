@@ -13,12 +13,13 @@ from pathlib import Path
 
 from app.answering.evidence import EvidenceScorer
 from app.answering.extractive import Draft, ExtractiveAnswerer, ReportView
-from app.answering.followup import place_stems, resolve_follow_up
+from app.answering.followup import place_stems
 from app.answering.question import analyze
 from app.answering.sentences import split_sentences
 from app.answering.verify import verify_draft
 from app.chain import ChainState, build_chain
-from app.input_guard import clean_question, detect_lang
+from app.conversation import Conversation, TurnState
+from app.input_guard import InputError, clean_question, detect_lang
 from app.records import Answer, Turn
 from app.settings import Settings
 from index.records import Hit
@@ -57,6 +58,9 @@ class Pipeline:
             + [o.name_zh for o in ingest.offices]
             + [o.name_en for o in ingest.offices]
         )
+        self.conversation = Conversation(
+            ingest.tables, ingest.offices, self.places, {s.section_id: s.text for s in ingest.sections}
+        )
         self.extractive = ExtractiveAnswerer(
             self.view,
             self.scorer,
@@ -70,6 +74,19 @@ class Pipeline:
             primary = LLMAnswerer.from_settings(settings, self.view)
         self.chain = build_chain(self.search, primary, self.extractive, verify_draft, settings.top_k)
 
+    def _previous_state(self, history: list[Turn]) -> TurnState | None:
+        """What the last earlier turn resolved: it is answered again (with at most
+        ``followup_turns - 1`` turns before it), so the API, ``ask --history`` and batch lines,
+        which send questions only, get the same state as the chat."""
+        earlier = (
+            history[:-1][-(self.settings.followup_turns - 1) :] if self.settings.followup_turns > 1 else []
+        )
+        try:
+            answer = self.ask(history[-1].question, earlier or None)
+        except InputError:
+            return None  # an unusable earlier question gives no state; the new one stands alone
+        return self.conversation.state(answer.resolved_question or answer.question, answer)
+
     def search(self, query: str, k: int = 10) -> list[Hit]:
         return self.retriever.search(query, k)
 
@@ -78,8 +95,9 @@ class Pipeline:
         text = clean_question(question, self.settings.max_question_chars)
         lang = detect_lang(text)
         resolved = text
-        if history:
-            resolved = resolve_follow_up(text, history[-1].question, lang, self.places)
+        previous = self._previous_state(history) if history else None
+        if previous is not None:
+            resolved = self.conversation.resolve(text, lang, previous)
         q = analyze(resolved, lang)
         state: ChainState = self.chain.invoke(ChainState(q=q))
         draft: Draft = state.draft  # type: ignore[assignment]
