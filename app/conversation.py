@@ -190,7 +190,7 @@ class Conversation:
         if first is not None and not answer.abstained:
             table = self.tables.get(first.section_id)
             if table is not None:
-                cell = self._cell(table, answer.answer + " " + first.quote, question)
+                cell = answered_cell(table, answer.answer + " " + first.quote, question)
             elif first.section_id.startswith("appendix/offices"):
                 office = self._office(answer.answer + " " + first.quote, first.section_id)
         return TurnState(
@@ -203,24 +203,6 @@ class Conversation:
             office=office,
             evidence=(first.quote + "\n" + self.section_texts.get(first.section_id, "")) if first else "",
         )
-
-    def _cell(self, table: Table, text: str, question: str) -> Cell | None:
-        """The cell whose value the answer states; ties go to the cell whose labels it names."""
-        values = figure_values(text)
-        best: tuple[float, Cell] | None = None
-        for r, row in enumerate(table.rows):
-            for c, value in enumerate(row.cells):
-                if not value or figure_values(value) - values or not figure_values(value):
-                    continue
-                cell = Cell(table, r, c)
-                named = sum(
-                    lab.found_in(text + " " + question, "zh") > 0
-                    for lab in (cell.row_label, *cell.col_labels)
-                )
-                score = named + len(_fold(value)) / 100
-                if best is None or score > best[0]:
-                    best = (score, cell)
-        return best[1] if best else None
 
     def _office(self, text: str, section_id: str) -> Office | None:
         folded = _fold(text)
@@ -353,6 +335,26 @@ class Conversation:
         if years and not analyze(out, "en").years:
             out = out.rstrip("?") + " in " + " and ".join(str(y) for y in sorted(years)) + "?"
         return out
+
+
+def answered_cell(table: Table, text: str, question: str = "") -> Cell | None:
+    """The cell of ``table`` whose value ``text`` (an answer, a quote) states; ties go to the cell
+    whose row and column labels the text or the question names."""
+    values = figure_values(text)
+    best: tuple[float, Cell] | None = None
+    for r, row in enumerate(table.rows):
+        for c, value in enumerate(row.cells):
+            cell_values = figure_values(value) if value else set()
+            if not cell_values or cell_values - values:
+                continue
+            cell = Cell(table, r, c)
+            named = sum(
+                lab.found_in(text + " " + question, "zh") > 0 for lab in (cell.row_label, *cell.col_labels)
+            )
+            score = named + len(_fold(value)) / 100
+            if best is None or score > best[0]:
+                best = (score, cell)
+    return best[1] if best else None
 
 
 def restate_cell(cell: Cell, lang: str) -> str:

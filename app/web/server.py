@@ -107,6 +107,7 @@ def create_app(
         "answered with section and page citations.",
         version="1",
         lifespan=lifespan,
+        docs_url=None,  # /docs is served from local assets (app.web.docs): no CDN
     )
     app.state.service = service
     app.state.feedback = store
@@ -185,6 +186,10 @@ def create_app(
         if not store.submit(row):
             return _error(503, "feedback queue full; try again later")
         return JSONResponse({"accepted": True}, status_code=202)
+
+    from app.web.docs import mount_docs
+
+    mount_docs(app)
 
     if with_chat:
         import gradio as gr
