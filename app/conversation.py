@@ -72,6 +72,11 @@ _EN_COUNTED = re.compile(
     r"from|with|for|to|by|on|during|hold|lived?|entered|went|used|received)\b)",
     re.I,
 )
+_EN_THAT = re.compile(r"\b(?:that|then)\W*$|\bthat (?:month|year|period|day)\b", re.I)
+_EN_OWN_ASK = re.compile(
+    r"^\W*(?:and|so|also)\s+(?:how|what|which|who|when|where|why|is|are|was|were|did|does|do)\b", re.I
+)
+_EN_MONTHS = "January February March April May June July August September October November December".split()
 _EN_THERE = re.compile(r"\bthere\b(?!\s+(?:is|are|was|were|be)\b)", re.I)
 _CONTACT_ASKS = ("phone", "fax", "address")
 _CONTACT_ZH = {"phone": "電話", "fax": "傳真", "address": "地址"}
@@ -232,6 +237,11 @@ class Conversation:
             subject = self._subject(prev, question)
             if subject:
                 return self._with_subject(question, lang, subject, prev)
+        if lang == "en" and _EN_OWN_ASK.match(question):
+            # "And how many referrals that month?" asks its own question: only the context is inherited.
+            subject = self._subject(prev, question)
+            if subject:
+                return self._with_subject(question, lang, subject, prev)
         resolved = resolve_follow_up(question, prev.question, lang, self.places)
         if resolved != question:
             return resolved
@@ -244,7 +254,8 @@ class Conversation:
         if lang == "zh":
             return bool(_ZH_PRONOUN.search(question) or question.startswith("其中")) or len(question) <= 12
         words = question.split()
-        return bool(_EN_PRONOUN.search(question) or _EN_THERE.search(question)) or len(words) <= 6
+        refers = _EN_PRONOUN.search(question) or _EN_THERE.search(question) or _EN_THAT.search(question)
+        return bool(refers) or len(words) <= 4
 
     def _restate_cell(self, question: str, lang: str, cell: Cell) -> str | None:
         """Another cell of the same table: the labels the follow-up names replace their own."""
@@ -309,6 +320,12 @@ class Conversation:
     def _with_subject(self, question: str, lang: str, subject: str, prev: TurnState) -> str:
         q = question.strip()
         years = prev.analysis.years
+        if prev.cell is not None and not prev.cell.row_label.is_total:
+            # The row of the cell just answered (a city, a month) still holds: "How many of them ...".
+            row = prev.cell.row_label
+            label = row.zh if lang == "zh" else (row.en or row.zh)
+            if label and label.lower() not in subject.lower() and label.lower() not in q.lower():
+                subject = f"{label}{subject}" if lang == "zh" else f"{subject} in {label}"
         if lang == "zh":
             body = re.sub(r"^(?:那麼|那|還有|另外|至於)", "", q)
             body = re.sub(r"(?:的呢|呢)([？?]?)$", r"\1", body)
@@ -323,6 +340,13 @@ class Conversation:
             return out if out.endswith(("？", "?")) else out + "？"
         body = re.sub(r"^(?:and|so|also)\s+", "", q, flags=re.I)
         body = body[:1].upper() + body[1:]
+        when = " ".join(
+            [*(_EN_MONTHS[m - 1] for m in sorted(prev.analysis.months)), *(str(y) for y in sorted(years))]
+        )
+        if when and re.search(r"\bthat (?:month|year|period)\b", body, re.I):
+            body = re.sub(
+                r"\b(?:in |during )?that (?:month|year|period)\b", f"in {when}", body, count=1, flags=re.I
+            )
         if _EN_PRONOUN.search(body):
 
             def swap(m: re.Match[str]) -> str:

@@ -134,3 +134,12 @@ def test_a_full_question_is_not_rewritten(conv: Conversation) -> None:
     )
     q = "移民署臺北市服務站的電話是多少？請提供完整號碼"
     assert conv.resolve(q, "zh", prev) == q
+
+
+def test_an_english_follow_up_with_its_own_ask_keeps_only_the_context(conv: Conversation) -> None:
+    prev = conv.state(
+        "How many home visits did the NIA make to immigrants in July 2023?",
+        _answer("Home Visit for Jul: 1,000 times.", "en/4/2/3", "The NIA made home visits.", "en"),
+    )
+    resolved = conv.resolve("And how many referrals that month?", "en", prev)
+    assert resolved.startswith("How many referrals in July 2023") and "home visits did" not in resolved
