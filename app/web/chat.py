@@ -123,6 +123,7 @@ CHAT_CSS = """
 #nia-chat .message-row:has(.nia-notice) .message-buttons,
 #nia-chat .message-row:has(.nia-streaming) .message-buttons { display: none !important; }
 footer { display: none !important; }
+#nia-copy[data-copied]::after { content: " ✓"; }
 /* Toasts: Gradio titles them with the message type in English ("Info"); show a localised title. */
 .toast-body .toast-title-row > span:first-child { font-size: 0 !important; }
 .toast-body .toast-title-row > span:first-child::before { content: "Note"; font-size: var(--text-md, 14px); }

@@ -16,6 +16,7 @@ import pytest
 
 from app.formatting import media_reply
 from app.records import Turn
+from app.web.chat import LATIN_FONTS
 from eval.grading import answer_matches
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -129,6 +130,7 @@ def test_zh_conversation_answer_first_highlight_twin_copy_and_feedback(
     assert media.input_value() == media_reply(expected)
     page.click("#nia-copy")
     assert "已複製媒體回覆" in _toast(page, "已複製")
+    assert page.locator("#nia-copy").get_attribute("data-copied") == "true"
     assert page.evaluate("navigator.clipboard.readText()") == media_reply(expected)
     # The other language's original only on request.
     assert "英文版原文" not in media.input_value()
@@ -251,6 +253,9 @@ def test_phone_layout_markdown_as_text_and_ui_toggle(server, browser, shots_dir:
         for b in parts[i + 1 :]:
             assert not _overlaps(boxes[a], boxes[b]), (a, boxes[a], b, boxes[b])
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # Latin text in a Latin face first (CJK fonts draw English curly quotes full-width).
+    family = page.evaluate("getComputedStyle(document.querySelector('#nia-question textarea')).fontFamily")
+    assert family.split(",")[0].strip(" '\"") in LATIN_FONTS, family
     # A message is not covered by a chat label.
     assert page.locator("#nia-chat label").filter(has_text="對話").count() == 0
     shot = shots_dir / "chat-zh-phone.png"
