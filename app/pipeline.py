@@ -73,6 +73,13 @@ class Pipeline:
 
             primary = LLMAnswerer.from_settings(settings, self.view)
         self.chain = build_chain(self.search, primary, self.extractive, verify_draft, settings.top_k)
+        # Earlier turns are replayed for their conversation state with the offline answerer only: an
+        # LLM answerer is not called again for turns the user has already seen answered.
+        self._state_chain = (
+            self.chain
+            if primary is self.extractive
+            else build_chain(self.search, self.extractive, None, verify_draft, settings.top_k)
+        )
 
     def _previous_state(self, history: list[Turn]) -> TurnState | None:
         """What the last earlier turn resolved: it is answered again (with at most
@@ -82,7 +89,7 @@ class Pipeline:
             history[:-1][-(self.settings.followup_turns - 1) :] if self.settings.followup_turns > 1 else []
         )
         try:
-            answer = self.ask(history[-1].question, earlier or None)
+            answer = self._ask(history[-1].question, earlier or None, self._state_chain)
         except InputError:
             return None  # an unusable earlier question gives no state; the new one stands alone
         return self.conversation.state(answer.resolved_question or answer.question, answer)
@@ -91,6 +98,9 @@ class Pipeline:
         return self.retriever.search(query, k)
 
     def ask(self, question: str, history: list[Turn] | None = None) -> Answer:
+        return self._ask(question, history, self.chain)
+
+    def _ask(self, question: str, history: list[Turn] | None, chain) -> Answer:
         start = time.perf_counter()
         text = clean_question(question, self.settings.max_question_chars)
         lang = detect_lang(text)
@@ -99,7 +109,7 @@ class Pipeline:
         if previous is not None:
             resolved = self.conversation.resolve(text, lang, previous)
         q = analyze(resolved, lang)
-        state: ChainState = self.chain.invoke(ChainState(q=q))
+        state: ChainState = chain.invoke(ChainState(q=q))
         draft: Draft = state.draft  # type: ignore[assignment]
         return Answer(
             question=text,
