@@ -129,3 +129,20 @@ def test_human_output_uses_full_width_colons_in_chinese():
     assert "Understood as: x" in human(
         _answer(lang="en", answer="1,234.", question="y", resolved_question="x")
     )
+
+
+@pytest.mark.integration
+def test_batch_lines_carry_history_like_ask_history(cli_pipeline, tmp_path, capsys):
+    first = "112年7月高雄港入出境有多少人次？"
+    batch = tmp_path / "b.jsonl"
+    batch.write_text(
+        json.dumps({"id": "f", "question": "那8月呢？", "history": [first]}, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    assert main(["ask", "--batch", str(batch)]) == 0
+    from_batch = json.loads(capsys.readouterr().out)
+    assert main(["ask", "那8月呢？", "--history", first, "--json"]) == 0
+    from_history = json.loads(capsys.readouterr().out)
+    assert from_batch["id"] == "f" and "37,958" in from_batch["answer"]
+    assert from_batch["resolved_question"] == from_history["resolved_question"]
+    assert from_batch["answer"] == from_history["answer"]
