@@ -161,6 +161,9 @@ def test_en_conversation_example_chip_abstention_and_thumbs_only_on_answers(
 ) -> None:
     item = _item(EN_CONVERSATION)
     page, errors = _open(browser, server, "en-US")
+    # The welcome and the chips follow the interface language (English here, from the browser).
+    page.wait_for_function("document.querySelector('#nia-chat').innerText.includes('Hello')")
+    assert "Try:" in page.locator("#nia-examples").inner_text()
     # An example chip sends its question at once.
     chip = page.locator(".nia-example").first
     chip_text = chip.inner_text().strip()
