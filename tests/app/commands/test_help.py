@@ -19,7 +19,9 @@ def _subparsers(parser: argparse.ArgumentParser):
 
 def test_every_subcommand_has_a_description() -> None:
     commands = dict(_subparsers(build_parser()))
-    assert {"ask", "build", "search", "serve", "eval", "bench", "feedback", "config", "ingest"} <= set(commands)
+    assert {"ask", "build", "search", "serve", "eval", "bench", "feedback", "config", "ingest"} <= set(
+        commands
+    )
     for name, parser in commands.items():
         assert parser.description and len(parser.description) > 30, name
         for sub_name, sub in _subparsers(parser):
