@@ -243,6 +243,17 @@ class Conversation:
             if subject:
                 return self._with_subject(question, lang, subject, prev)
         resolved = resolve_follow_up(question, prev.question, lang, self.places)
+        if (
+            lang == "zh"
+            and prev.cell is None
+            and prev.office is None
+            and resolved.endswith(" " + prev.question)
+        ):
+            # Nothing of the previous question to replace ("那總申請件數呢？" after "…累計核發多少張就業金卡？"):
+            # the new term is asked of the previous topic, without the previous ask.
+            topic = topic_span(prev.question, prev.evidence)
+            if topic:
+                return self._with_subject(question, lang, topic, prev)
         if resolved != question:
             return resolved
         subject = self._subject(prev)
@@ -436,6 +447,21 @@ def common_span(question: str, evidence: str, lang: str) -> str:
     if not span.lower().startswith("the ") and content[0][:1].isupper():
         span = "the " + span
     return span
+
+
+def topic_span(question: str, evidence: str) -> str:
+    """The topic of a Chinese question: its longest span without figures or dates that the evidence
+    also contains; of two equally long, the later (a Chinese question names its topic last)."""
+    e = _fold(evidence).replace(" ", "")
+    best = ""
+    for part in re.split(r"[\d０-９]+[年月日底]*|[，,。？?、\s]", _fold(question)):
+        for i in range(len(part)):
+            for j in range(len(part), i + max(len(best) - 1, 0), -1):
+                if j - i >= max(len(best), 2) and part[i:j] in e:
+                    best = part[i:j]
+                    break
+    span = re.sub(r"^[的之與及和]+|[的之與及和]+$", "", best)
+    return _original(question, span) if len(span) >= 2 else ""
 
 
 def _original(question: str, folded_span: str) -> str:

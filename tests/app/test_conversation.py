@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.conversation import Conversation, common_span
+from app.conversation import Conversation, common_span, topic_span
 from app.records import Answer, Citation
 from ingest.records import Office, Table, TableRow
 
@@ -143,3 +143,13 @@ def test_an_english_follow_up_with_its_own_ask_keeps_only_the_context(conv: Conv
     )
     resolved = conv.resolve("And how many referrals that month?", "en", prev)
     assert resolved.startswith("How many referrals in July 2023") and "home visits did" not in resolved
+
+
+def test_a_new_term_after_a_narrative_answer_is_asked_of_the_previous_topic(conv: Conversation) -> None:
+    quote = "累計至 112 年底，總申請數 1 萬 2,664 件，總核准數 8,962 張，核發四證合一之「就業金卡」。"
+    prev = conv.state(
+        "截至112年底累計核發多少張就業金卡？", _answer("累計核發就業金卡 8,962 張。", "zh/1/1/2", quote)
+    )
+    assert topic_span(prev.question, quote) == "就業金卡"
+    resolved = conv.resolve("那總申請件數呢？", "zh", prev)
+    assert "就業金卡" in resolved and "總申請件數" in resolved and "核發多少張" not in resolved
