@@ -6,6 +6,7 @@ read-only and safe to share between threads.
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from collections.abc import Callable
@@ -73,6 +74,7 @@ class Pipeline:
 
             primary = LLMAnswerer.from_settings(settings, self.view)
         self.chain = build_chain(self.search, primary, self.extractive, verify_draft, settings.top_k)
+        self._state_cache = functools.lru_cache(maxsize=256)(self._replay_state)
         # Earlier turns are replayed for their conversation state with the offline answerer only: an
         # LLM answerer is not called again for turns the user has already seen answered.
         self._state_chain = (
@@ -82,6 +84,11 @@ class Pipeline:
         )
 
     def _previous_state(self, history: list[Turn]) -> TurnState | None:
+        # Answers are deterministic: a conversation's earlier states are computed once (turn 3 needs
+        # the state of turn 2, which needed the state of turn 1, already found for turn 2).
+        return self._state_cache(tuple(Turn(question=t.question) for t in history))
+
+    def _replay_state(self, history: tuple[Turn, ...]) -> TurnState | None:
         """What the last earlier turn resolved: it is answered again (with at most
         ``followup_turns - 1`` turns before it), so the API, ``ask --history`` and batch lines,
         which send questions only, get the same state as the chat."""
@@ -89,7 +96,7 @@ class Pipeline:
             history[:-1][-(self.settings.followup_turns - 1) :] if self.settings.followup_turns > 1 else []
         )
         try:
-            answer = self._ask(history[-1].question, earlier or None, self._state_chain)
+            answer = self._ask(history[-1].question, list(earlier) or None, self._state_chain)
         except InputError:
             return None  # an unusable earlier question gives no state; the new one stands alone
         return self.conversation.state(answer.resolved_question or answer.question, answer)
