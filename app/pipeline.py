@@ -7,6 +7,7 @@ read-only and safe to share between threads.
 from __future__ import annotations
 
 import copy
+import functools
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -15,7 +16,7 @@ from pathlib import Path
 from app.answering.evidence import EvidenceScorer
 from app.answering.extractive import Draft, ExtractiveAnswerer, ReportView
 from app.answering.fitting import TrainingRow, fit_policy
-from app.answering.followup import place_stems, resolve_follow_up
+from app.answering.followup import place_stems
 from app.answering.near_miss import near_misses
 from app.answering.policy import FittedPolicy, Policy
 from app.answering.question import QuestionAnalysis, analyze
@@ -24,7 +25,8 @@ from app.answering.tables import table_label_texts
 from app.answering.types import Proposal, Route
 from app.answering.verify import verify_draft
 from app.chain import ChainState, build_chain
-from app.input_guard import clean_question, detect_lang
+from app.conversation import Conversation, TurnState
+from app.input_guard import InputError, clean_question, detect_lang
 from app.records import Answer, LabeledQuestion, Turn
 from app.settings import Settings
 from index.records import Hit
@@ -64,6 +66,9 @@ class Pipeline:
             + [o.name_zh for o in ingest.offices]
             + [o.name_en for o in ingest.offices]
         )
+        self.conversation = Conversation(
+            ingest.tables, ingest.offices, self.places, {s.section_id: s.text for s in ingest.sections}
+        )
         policy = FittedPolicy.load() if settings.answer_policy == "fitted" else None
         self.extractive = ExtractiveAnswerer(
             self.view,
@@ -82,6 +87,32 @@ class Pipeline:
 
             primary = LLMAnswerer.from_settings(self.settings, self.view)
         self.chain = build_chain(self.search, primary, self.extractive, verify_draft, self.settings.top_k)
+        self._state_cache = functools.lru_cache(maxsize=256)(self._replay_state)
+        # Earlier turns are replayed for their conversation state with the offline answerer only: an
+        # LLM answerer is not called again for turns the user has already seen answered.
+        self._state_chain = (
+            self.chain
+            if primary is self.extractive
+            else build_chain(self.search, self.extractive, None, verify_draft, self.settings.top_k)
+        )
+
+    def _previous_state(self, history: list[Turn]) -> TurnState | None:
+        # Answers are deterministic: a conversation's earlier states are computed once (turn 3 needs
+        # the state of turn 2, which needed the state of turn 1, already found for turn 2).
+        return self._state_cache(tuple(Turn(question=t.question) for t in history))
+
+    def _replay_state(self, history: tuple[Turn, ...]) -> TurnState | None:
+        """What the last earlier turn resolved: it is answered again (with at most
+        ``followup_turns - 1`` turns before it), so the API, ``ask --history`` and batch lines,
+        which send questions only, get the same state as the chat."""
+        earlier = (
+            history[:-1][-(self.settings.followup_turns - 1) :] if self.settings.followup_turns > 1 else []
+        )
+        try:
+            answer = self._ask(history[-1].question, list(earlier) or None, self._state_chain)
+        except InputError:
+            return None  # an unusable earlier question gives no state; the new one stands alone
+        return self.conversation.state(answer.resolved_question or answer.question, answer)
 
     def search(self, query: str, k: int = 10) -> list[Hit]:
         return self.retriever.search(query, k)
@@ -90,15 +121,19 @@ class Pipeline:
         text = clean_question(question, self.settings.max_question_chars)
         lang = detect_lang(text)
         resolved = text
-        if history:
-            resolved = resolve_follow_up(text, history[-1].question, lang, self.places)
+        previous = self._previous_state(history) if history else None
+        if previous is not None:
+            resolved = self.conversation.resolve(text, lang, previous)
         return text, resolved, analyze(resolved, lang)
 
     def ask(self, question: str, history: list[Turn] | None = None) -> Answer:
+        return self._ask(question, history, self.chain)
+
+    def _ask(self, question: str, history: list[Turn] | None, chain) -> Answer:
         start = time.perf_counter()
         text, resolved, q = self._analyze(question, history)
         lang = q.lang
-        state: ChainState = self.chain.invoke(ChainState(q=q))
+        state: ChainState = chain.invoke(ChainState(q=q))
         draft: Draft = state.draft  # type: ignore[assignment]
         return Answer(
             question=text,

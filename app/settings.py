@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(None, description="Model name at the LLM endpoint.")
     llm_api_key: str | None = Field(None, description="API key for the LLM endpoint (never printed).")
     max_question_chars: int = Field(1000, ge=10, description="Longer questions are refused.")
+    followup_turns: int = Field(
+        3, ge=1, le=10, description="Earlier turns replayed to rebuild a follow-up's conversation state."
+    )
     feedback_db: Path = Field(
         DEFAULT_BUILD_DIR.parent / "feedback.sqlite3", description="SQLite file for thumbs up/down feedback."
     )

@@ -55,26 +55,71 @@ def place_stems(names: Iterable[str]) -> set[str]:
     return out
 
 
+_KIND_AT_START = re.compile(
+    r"\s*(?:International Airport|Airport|Sea Port|Port|City|County|Service Center|Brigade)\b|"
+    r"(?:國際機場|機場|港|市|縣|服務站|專勤隊|收容所|國境事務隊)",
+    re.I,
+)
+
+
 def _swap_place(previous: str, subject: str, places: set[str]) -> str | None:
     """Replace the previous question's place with the new one, keeping the kind of place:
-    after "臺中機場", "那高雄呢" means 高雄機場; "那高雄市呢" stays 高雄市."""
+    after "臺中機場", "那高雄呢" means 高雄機場; "那高雄市呢" stays 高雄市; after "Taoyuan Airport",
+    "What about Songshan Airport?" replaces place and kind. English places match in any case."""
     subject = subject.replace("台", "臺")
     stem = _PLACE_SUFFIX.sub("", subject).strip() or subject
-    prev_fold = previous.replace("台", "臺")
-    found = sorted((p for p in places if p in prev_fold and p not in stem), key=len, reverse=True)
+    folded_places = {p.lower() for p in places}
+    if stem.lower() not in folded_places and not _PLACE_SUFFIX.search(subject):
+        return None  # "第一航廈" is not a place: nothing to swap
+    low = previous.replace("台", "臺").lower()
+    found = sorted(
+        (p for p in places if p.lower() in low and p.lower() not in stem.lower()), key=len, reverse=True
+    )
     if not found:
         return None
-    old = found[0]
-    if stem == subject:  # the follow-up named a bare place: borrow the old place's suffix
-        suffix = _PLACE_SUFFIX.search(old)
-        old_stem = _PLACE_SUFFIX.sub("", old).strip()
-        tail = prev_fold[prev_fold.index(old) + len(old) :]
-        kind = suffix.group(0) if suffix else next((k for k in _KINDS if tail.startswith(k)), "")
-        if suffix:
-            subject = stem + kind
-        elif kind and old_stem == old:
-            return prev_fold.replace(old + kind, stem + kind, 1)
-    return prev_fold.replace(old, subject, 1)
+    at = low.index(found[0].lower())
+    end = at + len(found[0])
+    if _PLACE_SUFFIX.search(subject):  # the follow-up names the kind too: it replaces the old kind
+        kind = _KIND_AT_START.match(previous, end)
+        end = kind.end() if kind else end
+    else:
+        subject = stem
+    # 台/臺 folding and lower-casing keep lengths: the rest stays as the user typed it.
+    return previous[:at] + subject + previous[end:]
+
+
+_PLAIN_ZH = re.compile(r"[\u3400-\u9fff]+")
+
+
+def _swap_sibling(previous: str, subject: str) -> str | None:
+    """Replace the previous question's term of the same kind: "那女性呢？" after "...男性有多少人？",
+    "決算數" after "歲入預算數", "第一航廈" after "第二航廈" — a span of about the same length sharing
+    its first or last characters with the new term (at least half of it), but not the whole of it."""
+    new = subject.replace("台", "臺")
+    if not 2 <= len(new) <= 8 or not _PLAIN_ZH.fullmatch(new):
+        return None
+    prev = previous.replace("台", "臺")
+    if new in prev:
+        return None
+    best: tuple[float, str] | None = None
+    for run in _PLAIN_ZH.findall(prev):
+        for size in {len(new) - 1, len(new), len(new) + 1} - {0, 1}:
+            for i in range(len(run) - size + 1):
+                old = run[i : i + size]
+                head = next((k for k in range(min(size, len(new))) if old[k] != new[k]), min(size, len(new)))
+                tail = next(
+                    (k for k in range(min(size, len(new))) if old[-1 - k] != new[-1 - k]), min(size, len(new))
+                )
+                shared = head + tail
+                if shared >= min(size, len(new)):
+                    continue  # one contains the other: not a sibling
+                score = shared / max(size, len(new))
+                if score >= 0.5 and (best is None or score > best[0]):
+                    best = (score, old)
+    if best is None:
+        return None
+    at = prev.index(best[1])  # 台/臺 folding keeps lengths: replace in the question as the user typed it
+    return previous[:at] + subject + previous[at + len(best[1]) :]
 
 
 def resolve_follow_up(question: str, previous: str, lang: str, places: Iterable[str] = ()) -> str:
@@ -97,5 +142,8 @@ def resolve_follow_up(question: str, previous: str, lang: str, places: Iterable[
     if swapped:
         return swapped
     if lang == "zh":
+        sibling = _swap_sibling(previous, subject)
+        if sibling:
+            return sibling
         return f"{subject} {previous}"
     return f"{previous.rstrip('?')} — {subject}?"

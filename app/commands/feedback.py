@@ -6,11 +6,17 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("feedback", help="export the web chat's thumbs up/down feedback")
+    p = sub.add_parser(
+        "feedback",
+        help="export the web chat's thumbs up/down feedback",
+        description="Work with the thumbs up/down votes the web chat and POST /api/feedback stored in SQLite.",
+    )
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     exp = actions.add_parser(
         "export",
         help="write the feedback rows as JSONL (question, answer, citations, vote, time)",
+        description="Write every stored vote as one JSON line: question, answer, citations, vote (+1/-1), "
+        "language, whether the answer abstained, source (chat/api) and time.",
     )
     exp.add_argument("--out", metavar="FILE", help="output file (default: stdout)")
     exp.add_argument("--db", metavar="FILE", help="feedback database (default NIA_QA_FEEDBACK_DB)")

@@ -12,7 +12,13 @@ MODES = ("hybrid", "dense", "sparse")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("search", help="show the report chunks retrieved for a query (no answer)")
+    p = sub.add_parser(
+        "search",
+        help="show the report chunks retrieved for a query (no answer)",
+        description="Show the report chunks the retriever finds for a query, ranked, with their scores, "
+        "section paths, pages and which retrievers (dense, BM25, exact identifier, aligned twin) found them. "
+        "No answer is composed; use it to see why an answer cites what it cites.",
+    )
     p.add_argument("query", nargs="?", help="question or keywords, Chinese or English")
     p.add_argument("-k", type=int, default=5, help="number of results (default 5)")
     p.add_argument("--json", action="store_true", help="print one JSON object")

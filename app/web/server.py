@@ -146,6 +146,7 @@ def create_app(
         "answered with section and page citations.",
         version="1",
         lifespan=lifespan,
+        docs_url=None,  # /docs is served from local assets (app.web.docs): no CDN
     )
     app.state.service = service
     app.state.feedback = store
@@ -254,6 +255,10 @@ def create_app(
             }[result]
             return _error(503, f"{why}; try again later", headers={"Retry-After": "5"})
         return JSONResponse({"accepted": True}, status_code=202)
+
+    from app.web.docs import mount_docs
+
+    mount_docs(app)
 
     if with_chat:
         import gradio as gr

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from html import unescape as html_unescape
 
 import pytest
 
 from app.records import Answer, Citation
-from app.web.render import TwinLookup, answer_html, notice_html, partial_html, question_text
-from ingest.records import Section
+from app.web.render import TwinLookup, answer_html, highlight, notice_html, partial_html, question_text
+from ingest.records import Section, Table, TableRow
 
 pytestmark = pytest.mark.unit
 
@@ -66,14 +67,53 @@ def test_no_markup_from_answer_quote_or_twin_survives() -> None:
     assert "\n\n" not in html  # one HTML block for the chat's markdown renderer
 
 
-def test_sources_are_numbered_collapsible_with_page_and_twin() -> None:
+def test_answer_first_then_numbered_sources_with_page_quote_and_twin() -> None:
     html = answer_html(_answer(), TwinLookup(_sections()))
-    assert html.count('<details class="nia-cite"') == 1
+    assert html.index('<p class="nia-text"><strong>') < html.index('class="nia-sources"')
+    assert html.count('<li class="nia-cite"') == 1
     assert "<b>[1]</b> " + ZH_PATH.replace(">", "&gt;") in html
     assert "第25頁" in html
     twin = re.search(r'<details class="nia-twin".*?</details>', html).group(0)
     assert "English: Chapter IV Care and Counseling" in twin and "p. 91" in twin
-    assert "NT$4,218,817" in twin  # whitespace of the twin excerpt is collapsed
+    # The twin shows the English sentence that states the quote's figure, whitespace collapsed.
+    assert "NT$4,218,817" in twin
+
+
+def test_the_answer_figure_is_highlighted_in_the_quote_but_not_dates() -> None:
+    out = highlight(
+        "截至 112 年底止，我國新住民人數共計 59 萬 2,561 人，新住民子女逾 47 萬人。", "共計59萬2,561人"
+    )
+    assert '<mark class="nia-figure">59 萬 2,561</mark>' in out
+    assert "<mark" not in out.replace('<mark class="nia-figure">59 萬 2,561</mark>', "")
+    out = highlight("In 2023, the total authorized budget was NT$ 4,218,817.", "NT$4,218,817 in 2023")
+    assert '<mark class="nia-figure">4,218,817</mark>' in out and '<mark class="nia-figure">2023' not in out
+
+
+def test_table_citation_twin_shows_the_cell_in_both_languages() -> None:
+    table = Table(
+        "table/01",
+        "appendix/tables/01",
+        "112年各機場、港口入出國（境）人數統計表",
+        "Number of Entries and Exits by Place",
+        "人次",
+        "Passengers",
+        ("總計 Total", "高雄港 Kaohsiung Sea Port"),
+        (TableRow("8月", "Aug", ("1,000", "37,958")),),
+        page=143,
+    )
+    cite = Citation(
+        "appendix/tables/01",
+        "附錄 > 重要業務統計 > 表",
+        "Appendix > Statistics > Table",
+        143,
+        "8月的高雄港為 37,958 人次。",
+    )
+    html = answer_html(
+        _answer(answer="8月的高雄港為 37,958 人次。", citations=(cite,)), TwinLookup({}, [table])
+    )
+    assert "第143頁起" in html and "p. 143 ff." in html  # the TOC gives only the appendix part's first page
+    cell = re.search(r'<table class="nia-cell">.*?</table>', html).group(0)
+    assert "Aug" in cell and "Kaohsiung Sea Port" in cell and "Passengers" in cell and "37,958" in cell
 
 
 def test_english_answer_uses_english_paths_and_chinese_twin() -> None:
@@ -83,10 +123,15 @@ def test_english_answer_uses_english_paths_and_chinese_twin() -> None:
     assert "中文: 第肆章 新住民照顧輔導" in html and "第25頁" in html and "中文本文" in html
 
 
-def test_abstention_is_marked_and_lists_nearest_sections() -> None:
+def test_abstention_is_marked_and_lists_nearest_sections_without_quotes() -> None:
     html = answer_html(_answer(abstained=True, answer="年報未提供113年的資料。"))
     assert 'data-abstained="true"' in html and "年報未提及" in html and "最相關章節" in html
-    assert "來源" not in html
+    assert "來源" not in html and "nia-quote" not in html
+
+
+def test_resolved_follow_up_is_shown() -> None:
+    html = answer_html(_answer(question="那8月呢？", resolved_question="112年8月高雄港入出境人次是多少？"))
+    assert '<p class="nia-resolved">解讀為：' in html
 
 
 def test_warnings_are_visible_and_escaped() -> None:
@@ -102,3 +147,9 @@ def test_twin_without_sections_falls_back_to_the_aligned_path() -> None:
 def test_question_partial_and_notice_are_escaped() -> None:
     for out in (question_text("<script>x</script>"), partial_html("<b>x"), notice_html("<a href=x>")):
         assert "<script>" not in out and "<b>x" not in out and "<a href" not in out
+
+
+def test_markdown_in_a_question_is_written_as_entities() -> None:
+    out = question_text("**bold** _x_ [a](http://x) `c` # h")
+    assert not re.search(r"[*_\[\]()`#]", re.sub(r"&#\d+;", "", out.replace('class="nia-question"', "")))
+    assert html_unescape(re.sub(r"<[^>]+>", "", out)) == "**bold** _x_ [a](http://x) `c` # h"

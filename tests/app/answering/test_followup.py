@@ -25,3 +25,26 @@ def test_year_and_month_follow_ups_in_english():
 def test_a_full_question_is_not_rewritten():
     q = "移民署臺北市服務站的電話是多少？"
     assert resolve_follow_up(q, "112年8月臺中機場入出境人次是多少？", "zh", PLACES) == q
+
+
+def test_a_sibling_term_replaces_its_own_kind_and_keeps_the_users_characters():
+    assert resolve_follow_up("那女性呢？", "全台外籍與大陸配偶裡男性有多少人？", "zh", PLACES) == (
+        "全台外籍與大陸配偶裡女性有多少人？"
+    )
+    assert resolve_follow_up("那決算數呢？", "移民署112年的歲入預算數是多少？", "zh", PLACES) == (
+        "移民署112年的歲入決算數是多少？"
+    )
+
+
+def test_english_place_with_its_kind_replaces_the_old_place_and_kind_in_any_case():
+    prev = "How many passengers went through Taichung Airport in 2023?"
+    assert resolve_follow_up("What about Kaohsiung Airport?", prev, "en", PLACES) == (
+        "How many passengers went through Kaohsiung Airport in 2023?"
+    )
+    assert resolve_follow_up("and taipei?", "how many spouses live in kaohsiung city", "en", PLACES) == (
+        "how many spouses live in taipei city"
+    )
+    # Not a place: no swap (the old code turned "桃園機場第二航廈" into "第一航廈機場第二航廈").
+    assert "桃園機場" in resolve_follow_up(
+        "第一航廈呢？", "112年桃園機場第二航廈e-Gate通關人次是多少？", "zh", PLACES
+    )

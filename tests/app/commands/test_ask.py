@@ -34,22 +34,6 @@ def test_json_contract(cli_pipeline, capsys):
 
 
 @pytest.mark.integration
-def test_media_reply_has_a_pasteable_source_line(cli_pipeline, capsys):
-    assert main(["ask", "112年7月基隆港入出境人次是多少？", "--format", "media"]) == 0
-    out = capsys.readouterr().out.strip().splitlines()
-    assert "66,069" in out[0]
-    assert out[1].startswith("資料來源：內政部移民署112年年報，附錄 > 重要業務統計 > ") and out[1].endswith(
-        "第143頁"
-    )
-    assert (
-        main(["ask", "What is the phone number of the Taipei City Service Center?", "--format", "media"]) == 0
-    )
-    out = capsys.readouterr().out.strip().splitlines()
-    assert out[1].startswith("Source: National Immigration Agency 2023 Annual Report, Appendix > ")
-    assert out[1].endswith("p. 137")
-
-
-@pytest.mark.integration
 def test_human_output_lists_numbered_sources(cli_pipeline, capsys):
     assert main(["ask", "How many e-Gates has the NIA set up at airports and seaports?"]) == 0
     out = capsys.readouterr().out

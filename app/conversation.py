@@ -1,0 +1,479 @@
+"""Conversation state: what a follow-up inherits from the previous turn, and what it replaces.
+
+A turn's state comes from generic signals of its answer, never from phrase lists per item:
+the question analysis (years, months, the asked kind), the first citation's section, and —
+where the answer came from a record — the table cell (table, row, column) whose value the
+answer states, or the office it names. A follow-up then
+
+- names another label of the same table ("那8月呢？", "And Hualien Airport?", "其中女性有多少？"):
+  the other labels of the cell are kept, the named one replaces its own dimension, and the
+  question is restated from the table's own title and labels;
+- asks another attribute of the office just answered ("電話呢？", "And its address?");
+- names another year, month or place: it replaces that slot of the previous question;
+- refers back with a pronoun ("When did it take effect?"): the pronoun becomes the previous
+  question's subject, the longest span of it that the cited evidence also contains.
+
+>>> conv = Conversation(tables, offices, places)         # once per pipeline
+>>> state = conv.state(previous_resolved_question, previous_answer)
+>>> conv.resolve("那8月呢？", "zh", state)
+'「112年各機場、港口入出國（境）人數統計表」中8月的高雄港是多少？'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from app.answering.figures import figure_values
+from app.answering.followup import is_follow_up, resolve_follow_up
+from app.answering.question import ROC_OFFSET, QuestionAnalysis, analyze
+from app.records import Answer
+from ingest.records import Office, Table
+
+# Labels that only say "all of it": a follow-up naming them is not a new category.
+_TOTAL_LABELS = frozenset({"總計", "合計", "計", "小計", "total", "sub-total", "subtotal"})
+# English words a follow-up uses for a table's label ("women" for "Female").
+_EN_LABEL_WORDS = {
+    "women": "female",
+    "woman": "female",
+    "females": "female",
+    "men": "male",
+    "man": "male",
+    "males": "male",
+    "used": "users",
+    "use": "users",
+    "uses": "users",
+    "usage": "users",
+    "entered": "entries",
+    "entry": "entries",
+    "exited": "exits",
+    "left": "exits",
+    "departures": "exits",
+    "arrivals": "entries",
+    "approved": "approval",
+    "registered": "applicants",
+    "registrations": "applicants",
+    "applied": "applicants",
+    "applications": "applicants",
+}
+_EN_STOP = frozenset(
+    """a an and are as at be by for from how in is it its of on or the their them there these this
+    those to was were what when where which who with did does do many much any all total number
+    nia 2023 year""".split()
+)
+_ZH_PRONOUN = re.compile(r"它們|他們|她們|它|其|該單位|該機關|該計畫|這些|那些|此")
+_EN_PRONOUN = re.compile(r"\b(?:it|its|they|them|their|those|these|he|his|she|her)\b", re.I)
+# "of those/them" and "they" refer to what the previous question counted ("How many X ...").
+_EN_PLURAL = re.compile(r"\b(?:they|them|those|these|their)\b", re.I)
+_EN_COUNTED = re.compile(
+    r"\bhow many\s+((?:[\w\-]+\s+){0,5}?[\w\-]+?)\s+(?=(?:did|do|does|were|was|are|is|have|has|had|in|at|"
+    r"from|with|for|to|by|on|during|hold|lived?|entered|went|used|received)\b)",
+    re.I,
+)
+_EN_THAT = re.compile(r"\b(?:that|then)\W*$|\bthat (?:month|year|period|day)\b", re.I)
+_EN_OWN_ASK = re.compile(
+    r"^\W*(?:and|so|also)\s+(?:how|what|which|who|when|where|why|is|are|was|were|did|does|do)\b", re.I
+)
+_EN_MONTHS = "January February March April May June July August September October November December".split()
+_EN_THERE = re.compile(r"\bthere\b(?!\s+(?:is|are|was|were|be)\b)", re.I)
+_CONTACT_ASKS = ("phone", "fax", "address")
+_CONTACT_ZH = {"phone": "電話", "fax": "傳真", "address": "地址"}
+_CONTACT_EN = {"phone": "phone number", "fax": "fax number", "address": "address"}
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower().replace("台", "臺")
+
+
+def _bilingual(label: str) -> tuple[str, str]:
+    """("高雄機場", "Kaohsiung Airport") from "高雄機場 Kaohsiung Airport"; either may be ""."""
+    m = re.match(r"^([^A-Za-z]*?)\s*([A-Za-z].*)?$", label.strip())
+    if not m:
+        return label.strip(), ""
+    return m.group(1).strip(), (m.group(2) or "").strip()
+
+
+def _en_words(text: str) -> list[str]:
+    words = re.findall(r"[a-z][a-z0-9\-]*", _fold(text))
+    return [_EN_LABEL_WORDS.get(w, w) for w in words]
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ies", "es", "s"):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+@dataclass(frozen=True)
+class Label:
+    """One label of a table: a row, or one level of a column header."""
+
+    zh: str
+    en: str
+
+    @property
+    def is_total(self) -> bool:
+        return _fold(self.zh) in _TOTAL_LABELS or _fold(self.en) in _TOTAL_LABELS
+
+    def found_in(self, question: str, lang: str) -> int:
+        """Length of this label's match in ``question`` (0 = not named)."""
+        q = _fold(question)
+        zh = _fold(self.zh)
+        if zh and zh in q.replace(" ", ""):
+            return len(zh) * 3
+        # Chinese labels without their kind suffix: "高雄" names "高雄港" only with the suffix, so
+        # only labels whose name part carries the meaning ("越南" of "越南 Vietnam") match bare.
+        words = [_stem(w) for w in _en_words(self.en) if w not in _EN_STOP]
+        if not words:
+            return 0
+        asked = {_stem(w) for w in _en_words(question)}
+        if all(w in asked for w in words):
+            return sum(len(w) for w in words)
+        # "the Coast Guard" names "Coast Guard Administration, Ocean Affairs Council".
+        if len(words) >= 3 and words[0] in asked and words[1] in asked:
+            return len(words[0]) + len(words[1])
+        return 0
+
+
+@dataclass(frozen=True)
+class Cell:
+    table: Table
+    row: int
+    col: int
+
+    @property
+    def row_label(self) -> Label:
+        r = self.table.rows[self.row]
+        return Label(r.label_zh, r.label_en)
+
+    @property
+    def col_labels(self) -> tuple[Label, ...]:
+        return _col_labels(self.table.columns[self.col])
+
+
+def _col_labels(column: str) -> tuple[Label, ...]:
+    return tuple(Label(*_bilingual(part)) for part in column.split(" / "))
+
+
+@dataclass(frozen=True)
+class TurnState:
+    """What one answered turn resolved."""
+
+    question: str  # the turn's question as resolved
+    lang: str
+    analysis: QuestionAnalysis
+    abstained: bool
+    section_id: str | None = None
+    cell: Cell | None = None
+    office: Office | None = None
+    evidence: str = ""  # the first citation's quote: where the subject of a pronoun is looked up
+
+
+class Conversation:
+    """Builds turn states from answers and resolves follow-ups against them."""
+
+    def __init__(
+        self,
+        tables: Iterable[Table],
+        offices: Iterable[Office],
+        places: Iterable[str] = (),
+        section_texts: dict[str, str] | None = None,
+    ) -> None:
+        self.tables = {t.section_id: t for t in tables}
+        self.section_texts = section_texts or {}
+        self.offices = list(offices)
+        self.places = set(places)
+
+    # -- state of an answered turn -------------------------------------------------------------
+    def state(self, question: str, answer: Answer) -> TurnState:
+        q = analyze(question, answer.lang)
+        first = answer.citations[0] if answer.citations else None
+        cell = office = None
+        if first is not None and not answer.abstained:
+            table = self.tables.get(first.section_id)
+            if table is not None:
+                cell = answered_cell(table, answer.answer + " " + first.quote, question)
+            elif first.section_id.startswith("appendix/offices"):
+                office = self._office(answer.answer + " " + first.quote, first.section_id)
+        return TurnState(
+            question=question,
+            lang=answer.lang,
+            analysis=q,
+            abstained=answer.abstained,
+            section_id=first.section_id if first else None,
+            cell=cell,
+            office=office,
+            evidence=(first.quote + "\n" + self.section_texts.get(first.section_id, "")) if first else "",
+        )
+
+    def _office(self, text: str, section_id: str) -> Office | None:
+        folded = _fold(text)
+        named = [
+            (len(n), o)
+            for o in self.offices
+            if o.section_id == section_id
+            for n in (o.name_zh, o.name_en)
+            if n and _fold(n) in folded
+        ]
+        return max(named, key=lambda x: x[0])[1] if named else None
+
+    # -- resolving a follow-up -----------------------------------------------------------------
+    def resolve(self, question: str, lang: str, prev: TurnState) -> str:
+        """The follow-up as a full question; unchanged when it is not a follow-up."""
+        q = analyze(question, lang)
+        if not self._is_follow_up(question, lang, prev):
+            return question
+        new_years = q.years - prev.analysis.years
+        if prev.cell is not None and not new_years:
+            restated = self._restate_cell(question, lang, prev.cell)
+            if restated:
+                return restated
+        if prev.office is not None and q.answer_type in _CONTACT_ASKS:
+            return self._restate_office(lang, prev.office, q.answer_type)
+        if lang == "zh" and _ZH_PRONOUN.search(question) or lang == "en" and _EN_PRONOUN.search(question):
+            subject = self._subject(prev, question)
+            if subject:
+                return self._with_subject(question, lang, subject, prev)
+        if lang == "en" and _EN_OWN_ASK.match(question):
+            # "And how many referrals that month?" asks its own question: only the context is inherited.
+            subject = self._subject(prev, question)
+            if subject:
+                return self._with_subject(question, lang, subject, prev)
+        resolved = resolve_follow_up(question, prev.question, lang, self.places)
+        if (
+            lang == "zh"
+            and prev.cell is None
+            and prev.office is None
+            and resolved.endswith(" " + prev.question)
+        ):
+            # Nothing of the previous question to replace ("那總申請件數呢？" after "…累計核發多少張就業金卡？"):
+            # the new term is asked of the previous topic, without the previous ask.
+            topic = topic_span(prev.question, prev.evidence)
+            if topic:
+                return self._with_subject(question, lang, topic, prev)
+        if resolved != question:
+            return resolved
+        subject = self._subject(prev)
+        return self._with_subject(question, lang, subject, prev) if subject else question
+
+    def _is_follow_up(self, question: str, lang: str, prev: TurnState) -> bool:
+        if is_follow_up(question, lang):
+            return True
+        if lang == "zh":
+            return bool(_ZH_PRONOUN.search(question) or question.startswith("其中")) or len(question) <= 12
+        words = question.split()
+        refers = _EN_PRONOUN.search(question) or _EN_THERE.search(question) or _EN_THAT.search(question)
+        return bool(refers) or len(words) <= 4
+
+    def _restate_cell(self, question: str, lang: str, cell: Cell) -> str | None:
+        """Another cell of the same table: the labels the follow-up names replace their own."""
+        table = cell.table
+        row_hits = [
+            (Label(r.label_zh, r.label_en).found_in(question, lang), i)
+            for i, r in enumerate(table.rows)
+            if not Label(r.label_zh, r.label_en).is_total
+        ]
+        row_hits = [h for h in row_hits if h[0] > 0]
+        new_row = max(row_hits)[1] if row_hits else cell.row
+        named: set[str] = set()  # column labels the follow-up names (by their zh form)
+        for column in table.columns:
+            for lab in _col_labels(column):
+                if not lab.is_total and lab.found_in(question, lang):
+                    named.add(lab.zh or lab.en)
+        # A label inside a longer named label ("女" in "女性" is fine, "高雄" in "高雄港" is not a second one).
+        named = {n for n in named if not any(n != m and n in m for m in named)}
+        if not named and new_row == cell.row:
+            return None
+        new_col = cell.col
+        if named:
+            prev = cell.col_labels
+            best: tuple[float, int] | None = None
+            for c, column in enumerate(table.columns):
+                labels = _col_labels(column)
+                keys = {lab.zh or lab.en for lab in labels}
+                if not named <= keys:
+                    continue
+                score = 0.0
+                for i, lab in enumerate(labels):
+                    old = prev[i] if i < len(prev) else None
+                    if old is not None and (old.zh, old.en) == (lab.zh, lab.en):
+                        score += 2
+                    elif old is not None and old.is_total and lab.is_total:
+                        score += 1
+                score -= abs(len(labels) - len(prev)) * 0.5
+                if best is None or score > best[0]:
+                    best = (score, c)
+            if best is None:
+                return None  # the follow-up names something this table does not break down by
+            new_col = best[1]
+        return restate_cell(Cell(table, new_row, new_col), lang)
+
+    def _restate_office(self, lang: str, office: Office, ask: str) -> str:
+        if lang == "zh":
+            return f"{office.name_zh}的{_CONTACT_ZH[ask]}是什麼？"
+        return f"What is the {_CONTACT_EN[ask]} of the {office.name_en}?"
+
+    def _subject(self, prev: TurnState, question: str = "") -> str:
+        """What a pronoun of ``question`` refers to: the office answered, what the previous
+        question counted ("they", "of those"), else the longest span of the previous question
+        that its evidence also contains."""
+        if prev.office is not None:
+            return prev.office.name_zh if prev.lang == "zh" else prev.office.name_en
+        if prev.lang == "en" and _EN_PLURAL.search(question):
+            m = _EN_COUNTED.search(prev.question)
+            if m:
+                return "the " + m.group(1)
+        return common_span(prev.question, prev.evidence, prev.lang)
+
+    def _with_subject(self, question: str, lang: str, subject: str, prev: TurnState) -> str:
+        q = question.strip()
+        years = prev.analysis.years
+        if prev.cell is not None and not prev.cell.row_label.is_total:
+            # The row of the cell just answered (a city, a month) still holds: "How many of them ...".
+            row = prev.cell.row_label
+            label = row.zh if lang == "zh" else (row.en or row.zh)
+            if label and label.lower() not in subject.lower() and label.lower() not in q.lower():
+                subject = f"{label}{subject}" if lang == "zh" else f"{subject} in {label}"
+        if lang == "zh":
+            body = re.sub(r"^(?:那麼|那|還有|另外|至於)", "", q)
+            body = re.sub(r"(?:的呢|呢)([？?]?)$", r"\1", body)
+            if _ZH_PRONOUN.search(body):
+                out = _ZH_PRONOUN.sub(subject, body, count=1)
+            elif body.startswith("其中"):
+                out = f"{subject}{body}"
+            else:
+                out = f"{subject}{'' if body.startswith('的') else '的'}{body}"
+            if years and not analyze(out, "zh").years:
+                out = "".join(f"{y - ROC_OFFSET}年" for y in sorted(years)) + out
+            return out if out.endswith(("？", "?")) else out + "？"
+        body = re.sub(r"^(?:and|so|also)\s+", "", q, flags=re.I)
+        body = body[:1].upper() + body[1:]
+        when = " ".join(
+            [*(_EN_MONTHS[m - 1] for m in sorted(prev.analysis.months)), *(str(y) for y in sorted(years))]
+        )
+        if when and re.search(r"\bthat (?:month|year|period)\b", body, re.I):
+            body = re.sub(
+                r"\b(?:in |during )?that (?:month|year|period)\b", f"in {when}", body, count=1, flags=re.I
+            )
+        if _EN_PRONOUN.search(body):
+
+            def swap(m: re.Match[str]) -> str:
+                word = m.group(0).lower()
+                return f"{subject}'s" if word in ("its", "their", "his", "her") else subject
+
+            out = _EN_PRONOUN.sub(swap, body, count=1)
+        else:
+            out = f"{body.rstrip('?. ')} — {subject}?"
+        if years and not analyze(out, "en").years:
+            out = out.rstrip("?") + " in " + " and ".join(str(y) for y in sorted(years)) + "?"
+        return out
+
+
+def answered_cell(table: Table, text: str, question: str = "") -> Cell | None:
+    """The cell of ``table`` whose value ``text`` (an answer, a quote) states; ties go to the cell
+    whose row and column labels the text or the question names."""
+    values = figure_values(text)
+    best: tuple[float, Cell] | None = None
+    for r, row in enumerate(table.rows):
+        for c, value in enumerate(row.cells):
+            cell_values = figure_values(value) if value else set()
+            if not cell_values or cell_values - values:
+                continue
+            cell = Cell(table, r, c)
+            named = sum(
+                lab.found_in(text + " " + question, "zh") > 0 for lab in (cell.row_label, *cell.col_labels)
+            )
+            score = named + len(_fold(value)) / 100
+            if best is None or score > best[0]:
+                best = (score, cell)
+    return best[1] if best else None
+
+
+def restate_cell(cell: Cell, lang: str) -> str:
+    """A table cell as a question in the table's own words: title, row and column labels."""
+    table = cell.table
+    row = cell.row_label
+    cols = cell.col_labels
+    if lang == "zh":
+        col = " ".join(lab.zh or lab.en for lab in cols)
+        return f"「{table.title_zh}」中{row.zh}的{col}是多少？"
+    # Both languages' labels: an English label alone can echo the title ("Mainland Chinese Spouses"
+    # in the title of a table with a "Mainland China" column).
+    col = " / ".join(f"{lab.en} {lab.zh}".strip() for lab in cols)
+    return f"In “{table.title_en or table.title_zh}”, what is the {col} for {row.en or row.zh}?"
+
+
+def common_span(question: str, evidence: str, lang: str) -> str:
+    """The longest span of ``question`` that ``evidence`` also contains (words in English, ≥ 2
+    characters in Chinese); "" when they share nothing but function words."""
+    if not evidence:
+        return ""
+    if lang == "zh":
+        q = _fold(question).replace(" ", "")
+        e = _fold(evidence).replace(" ", "")
+        best = ""
+        for i in range(len(q)):
+            for j in range(len(q), i + len(best), -1):
+                if q[i:j] in e:
+                    best = q[i:j]
+                    break
+        span = re.sub(r"^[\d年月日的之與及和、，,\s]+|[的之與及和、，,\s]+$", "", best)
+        # Keep the user's characters: find the span back in the question as typed.
+        return _original(question, span) if len(span) >= 2 else ""
+    words = re.findall(r"[\w'\-]+", question)
+    ev = {w.lower() for w in re.findall(r"[\w'\-]+", evidence)}
+    best_words: list[str] = []
+    run: list[str] = []
+    for w in [*words, ""]:
+        if w and (w.lower() in ev or _stem(w.lower()) in {_stem(x) for x in ev}):
+            run.append(w)
+            continue
+        # A subject ends on a noun: drop trailing function words and verbs ("... Act promulgated").
+        while run and (run[-1].lower() in _EN_STOP or run[-1].lower().endswith("ed")):
+            run.pop()
+        content = [x for x in run if x.lower() not in _EN_STOP]
+        if len(content) > len([x for x in best_words if x.lower() not in _EN_STOP]):
+            best_words = run
+        run = []
+    while best_words and best_words[0].lower() in _EN_STOP - {"the"}:
+        best_words = best_words[1:]
+    content = [x for x in best_words if x.lower() not in _EN_STOP]
+    if not content:
+        return ""
+    span = " ".join(best_words)
+    if not span.lower().startswith("the ") and content[0][:1].isupper():
+        span = "the " + span
+    return span
+
+
+def topic_span(question: str, evidence: str) -> str:
+    """The topic of a Chinese question: its longest span without figures or dates that the evidence
+    also contains; of two equally long, the later (a Chinese question names its topic last)."""
+    e = _fold(evidence).replace(" ", "")
+    best = ""
+    for part in re.split(r"[\d０-９]+[年月日底]*|[，,。？?、\s]", _fold(question)):
+        for i in range(len(part)):
+            for j in range(len(part), i + max(len(best) - 1, 0), -1):
+                if j - i >= max(len(best), 2) and part[i:j] in e:
+                    best = part[i:j]
+                    break
+    span = re.sub(r"^[的之與及和]+|[的之與及和]+$", "", best)
+    return _original(question, span) if len(span) >= 2 else ""
+
+
+def _original(question: str, folded_span: str) -> str:
+    """``folded_span`` as written in ``question`` (台 stays 台, full-width stays full-width)."""
+    folded = ""
+    index: list[int] = []
+    for i, ch in enumerate(question):
+        f = _fold(ch).replace(" ", "")
+        folded += f
+        index.extend([i] * len(f))
+    at = folded.find(folded_span)
+    if at < 0:
+        return folded_span
+    start, end = index[at], index[at + len(folded_span) - 1] + 1
+    return question[start:end]

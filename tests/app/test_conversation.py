@@ -1,0 +1,155 @@
+"""Conversation state: a follow-up inherits the previous turn's cell/office/subject and replaces what it names."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.conversation import Conversation, common_span, topic_span
+from app.records import Answer, Citation
+from ingest.records import Office, Table, TableRow
+
+pytestmark = pytest.mark.unit
+
+PLACES_TABLE = Table(
+    table_id="table/01",
+    section_id="appendix/tables/01",
+    title_zh="112年各機場、港口入出國（境）人數統計表",
+    title_en="Number of Entries and Exits by Place",
+    unit_zh="人次",
+    unit_en="Passengers",
+    columns=("總計 Total", "高雄機場 Kaohsiung Airport", "高雄港 Kaohsiung Sea Port"),
+    rows=(
+        TableRow("7月", "Jul", ("100", "24,000", "24,107")),
+        TableRow("8月", "Aug", ("200", "25,000", "37,958")),
+        TableRow("總計", "Total", ("300", "2,917,639", "454,961")),
+    ),
+)
+SPOUSES = Table(
+    table_id="table/04",
+    section_id="appendix/tables/04",
+    title_zh="各縣市外籍與大陸配偶人數",
+    title_en="Foreign and Mainland Chinese Spouses by City and County",
+    unit_zh="人",
+    unit_en="Persons",
+    columns=(
+        "合計 Total / 合計 Total",
+        "合計 Total / 女 Female",
+        "越南 Vietnam / 計 Sub-Total",
+        "越南 Vietnam / 女 Female",
+    ),
+    rows=(TableRow("臺中市", "Taichung City", ("63,024", "50,000", "12,425", "12,000")),),
+)
+OFFICE = Office(
+    office_id="o1",
+    section_id="appendix/offices/2",
+    region_zh="二、北區",
+    region_en="B. NORTH",
+    group_zh="",
+    group_en="",
+    name_zh="臺北市服務站",
+    name_en="Taipei City Service Center",
+    address_zh="臺北市中正區廣州街15號",
+    address_en="No. 15, Guangzhou St.",
+    phone="02-23885185",
+)
+
+
+def _answer(text: str, section_id: str, quote: str, lang: str = "zh") -> Answer:
+    return Answer("q", lang, text, False, (Citation(section_id, "p", "p", 143, quote),), 1.0)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def conv() -> Conversation:
+    return Conversation([PLACES_TABLE, SPOUSES], [OFFICE], {"高雄", "臺中"})
+
+
+def test_month_follow_up_keeps_the_column_of_the_cell_just_answered(conv: Conversation) -> None:
+    prev = conv.state(
+        "112年7月高雄港入出境有多少人次？", _answer("7月的高雄港為 24,107 人次。", "appendix/tables/01", "x")
+    )
+    assert prev.cell is not None and (prev.cell.row, prev.cell.col) == (0, 2)
+    assert (
+        conv.resolve("那8月呢？", "zh", prev)
+        == "「112年各機場、港口入出國（境）人數統計表」中8月的高雄港是多少？"
+    )
+
+
+def test_narrowing_keeps_the_row_and_replaces_the_column_group(conv: Conversation) -> None:
+    prev = conv.state(
+        "到112年底台中市有多少外籍和大陸配偶？",
+        _answer("臺中市的合計為 63,024 人。", "appendix/tables/04", "x"),
+    )
+    assert "臺中市的越南 計" in conv.resolve("那其中來自越南的有多少？", "zh", prev)
+    en = conv.state(
+        "How many spouses live in Taichung City?",
+        _answer("Total: 63,024 persons.", "appendix/tables/04", "x", "en"),
+    )
+    assert conv.resolve("How many of them are women?", "en", en).endswith(
+        "Total 合計 / Female 女 for Taichung City?"
+    )
+
+
+def test_a_label_the_table_does_not_have_is_not_forced_into_it(conv: Conversation) -> None:
+    prev = conv.state(
+        "112年7月高雄港入出境有多少人次？", _answer("7月的高雄港為 24,107 人次。", "appendix/tables/01", "x")
+    )
+    assert "統計表" not in conv.resolve("那113年呢？", "zh", prev)  # another year: the year is swapped
+    assert "113年" in conv.resolve("那113年呢？", "zh", prev)
+
+
+def test_office_follow_up_asks_the_other_attribute_of_the_same_office(conv: Conversation) -> None:
+    prev = conv.state(
+        "臺北市服務站的地址在哪裡？",
+        _answer("臺北市服務站地址為臺北市中正區廣州街15號。", "appendix/offices/2", "x"),
+    )
+    assert prev.office == OFFICE
+    assert conv.resolve("電話呢？", "zh", prev) == "臺北市服務站的電話是什麼？"
+    en = conv.state(
+        "Where is the Taipei City Service Center?",
+        _answer("Taipei City Service Center: No. 15", "appendix/offices/2", "x", "en"),
+    )
+    assert (
+        conv.resolve("And its phone number?", "en", en)
+        == "What is the phone number of the Taipei City Service Center?"
+    )
+
+
+def test_pronoun_becomes_the_subject_the_evidence_shares(conv: Conversation) -> None:
+    quote = "On June 14, 2023, the President promulgated the amended Human Trafficking Prevention Act."
+    prev = conv.state(
+        "When was the amended Human Trafficking Prevention Act promulgated by the President?",
+        _answer("June 14, 2023.", "en/1", quote, "en"),
+    )
+    assert conv.resolve("When did it take effect?", "en", prev) == (
+        "When did the amended Human Trafficking Prevention Act take effect?"
+    )
+    assert common_span(
+        "1990外來人士在臺生活諮詢熱線112年接了多少通電話？", "設置「外來人士在臺生活諮詢服務熱線」", "zh"
+    ) == ("外來人士在臺生活諮詢")
+
+
+def test_a_full_question_is_not_rewritten(conv: Conversation) -> None:
+    prev = conv.state(
+        "112年7月高雄港入出境有多少人次？", _answer("7月的高雄港為 24,107 人次。", "appendix/tables/01", "x")
+    )
+    q = "移民署臺北市服務站的電話是多少？請提供完整號碼"
+    assert conv.resolve(q, "zh", prev) == q
+
+
+def test_an_english_follow_up_with_its_own_ask_keeps_only_the_context(conv: Conversation) -> None:
+    prev = conv.state(
+        "How many home visits did the NIA make to immigrants in July 2023?",
+        _answer("Home Visit for Jul: 1,000 times.", "en/4/2/3", "The NIA made home visits.", "en"),
+    )
+    resolved = conv.resolve("And how many referrals that month?", "en", prev)
+    assert resolved.startswith("How many referrals in July 2023") and "home visits did" not in resolved
+
+
+def test_a_new_term_after_a_narrative_answer_is_asked_of_the_previous_topic(conv: Conversation) -> None:
+    quote = "累計至 112 年底，總申請數 1 萬 2,664 件，總核准數 8,962 張，核發四證合一之「就業金卡」。"
+    prev = conv.state(
+        "截至112年底累計核發多少張就業金卡？", _answer("累計核發就業金卡 8,962 張。", "zh/1/1/2", quote)
+    )
+    assert topic_span(prev.question, quote) == "就業金卡"
+    resolved = conv.resolve("那總申請件數呢？", "zh", prev)
+    assert "就業金卡" in resolved and "總申請件數" in resolved and "核發多少張" not in resolved
