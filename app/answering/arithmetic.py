@@ -1,7 +1,7 @@
 """Two-fact questions: a sum or difference of figures that the evidence states separately.
 
-"生活適應輔導班和種籽研習營合計開了幾班？" -> the evidence gives 107 班 and 10 班; the
-answer shows the computed 117 and the operands, so a reader can check the arithmetic.
+"A 和 B 合計幾班？" -> the evidence gives one figure in 班 for each; the answer shows the
+computed total and the operands, so a reader can check the arithmetic.
 Operands are the numbers whose neighbourhood shares the question's terms (and unit);
 years, dates and percentages never are.
 """

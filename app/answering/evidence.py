@@ -233,8 +233,8 @@ _CAPTION = re.compile(r"^\s*(?:圖|表|Figure|Table|Fig\.)\s*\d+\s*[-－–]\s*\
 
 def is_caption(sentence: str, lang: str) -> bool:
     """A figure caption or a title line: numbered ("圖 2-3"), or a short line without a sentence's ending,
-    without a figure and not a "key：value" line ("新住民子女多元文化在地創生培育營學員參訪",
-    "Opening ceremony of the ..."). Captions restate the topic but never answer it."""
+    without a figure and not a "key：value" line (a photo caption naming an event, "Opening ceremony
+    of the ..."). Captions restate the topic but never answer it."""
     if _CAPTION.match(sentence):
         return True
     text = sentence.strip()

@@ -182,7 +182,7 @@ def months_in(text: str, lang: str) -> set[int]:
 _QUANTITY_ASKED = re.compile(r"(?:多少|幾)\s*(?:通|次|件|人|名|張|筆)|\bhow many\b", re.I)
 
 
-# English wh-questions ("What fine did ... pay?", "How did the NIA do?") contain "did"/"does" without
+# English wh-questions ("What fine did ... pay?", "How did ... respond?") contain "did"/"does" without
 # asking yes or no; only a question that opens with the auxiliary does.
 _EN_YESNO_OPENING = re.compile(
     r"^\W*(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would)\b", re.I
