@@ -73,11 +73,11 @@ def is_other_language(text: str, thresholds: tuple[float, float, int, float] | N
     if not letters or all(_HAN.match(ch) for ch in letters):
         return False
     words = re.findall(r"[A-Za-z]+", text)
-    if words and all(ch.isascii() for ch in letters):
-        # A short follow-up ("And in Taichung?") is too little text for the identifier; when half its
-        # words are English function words it is English.
-        if sum(w.lower() in _EN_FUNCTION_WORDS for w in words) * 2 >= len(words):
-            return False
+    # A short follow-up ("And in Taichung?") is too little text for the identifier; Latin-script text
+    # whose words are at least half English function words is English.
+    english_words = sum(w.lower() in _EN_FUNCTION_WORDS for w in words)
+    if words and all(ch.isascii() for ch in letters) and english_words * 2 >= len(words):
+        return False
     min_conf, max_zh_en, min_letters, sure = thresholds or _lang_thresholds()
     top, p, zh_en = identify_language(text)
     if top in _ACCEPTED or p < min_conf or zh_en > max_zh_en:
