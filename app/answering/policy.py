@@ -23,6 +23,7 @@ import numpy as np
 from app.answering.features import FEATURES
 from app.answering.question import QuestionAnalysis
 from app.answering.types import Proposal, Route
+from ingest.errors import UserError
 
 MODEL_PATH = Path(__file__).resolve().parent / "model" / "policy.json"
 
@@ -100,7 +101,13 @@ class FittedPolicy:
         """The committed policy, or None when there is none (the rule policy then decides)."""
         if not path.is_file():
             return None
-        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+        try:
+            return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise UserError(
+                f"the answer policy {path.name} is unreadable or malformed ({exc}); restore it from git "
+                "or run `nia-qa fit`, or set NIA_QA_ANSWER_POLICY=rules"
+            ) from None
 
 
 @dataclass(frozen=True)

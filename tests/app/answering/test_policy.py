@@ -12,6 +12,7 @@ from app.answering.features import FEATURES
 from app.answering.policy import FittedPolicy, RulePolicy
 from app.answering.question import analyze
 from app.answering.types import Draft, Proposal, Route
+from ingest.errors import UserError
 
 pytestmark = pytest.mark.unit
 
@@ -56,6 +57,9 @@ def test_policy_file_round_trips_and_rejects_other_features(tmp_path):
     with pytest.raises(ValueError, match="malformed"):
         FittedPolicy.from_json(data)
     assert FittedPolicy.load(tmp_path / "missing.json") is None
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(UserError, match="nia-qa fit"):
+        FittedPolicy.load(path)  # a damaged file is one clear line, not a traceback
 
 
 def test_rule_policy_keeps_the_previous_order():
