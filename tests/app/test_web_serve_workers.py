@@ -14,31 +14,12 @@ import httpx
 import pytest
 
 from app.web.run import free_port
+from tests.reliability.conftest import children, running
 
 pytestmark = pytest.mark.integration
 
 ZH_Q = "112年8月高雄港入出境人次是多少？"
 EN_Q = "How many entries and exits went through Keelung Sea Port in July 2023?"
-
-
-def _children(pid: int) -> list[int]:
-    """Child pids of every thread of ``pid`` (workers are started by the supervisor thread)."""
-    out: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            out.extend(int(p) for p in (task / "children").read_text().split())
-        except OSError:
-            continue
-    return out
-
-
-def _running(pid: int) -> bool:
-    """Alive and not a zombie (a reparented zombie is reaped by init, not by us)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _wait_line(path: Path, needle: str, proc: subprocess.Popen, timeout: float) -> str:
@@ -77,8 +58,8 @@ def test_two_worker_processes_serve_health_and_answers(pipeline, tmp_path: Path)
         assert body["status"] == "ready" and body["workers"] == 2
         assert body["index"]["sections"] == len(pipeline.ingest.sections)
 
-        workers = _children(proc.pid)
-        assert len([p for p in workers if _running(p)]) >= 2, "two worker processes"
+        workers = children(proc.pid)
+        assert len([p for p in workers if running(p)]) >= 2, "two worker processes"
 
         # Same answers as the in-process pipeline, also when several questions run at once.
         expected = {q: pipeline.ask(q).to_json_dict() for q in (ZH_Q, EN_Q)}
@@ -97,6 +78,6 @@ def test_two_worker_processes_serve_health_and_answers(pipeline, tmp_path: Path)
     # uvicorn shuts down gracefully, then re-raises the signal it caught (as with one process).
     assert code in (0, -signal.SIGTERM)
     deadline = time.monotonic() + 10
-    while any(_running(p) for p in workers) and time.monotonic() < deadline:
+    while any(running(p) for p in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not any(_running(p) for p in workers), "SIGTERM stops every worker process"
+    assert not any(running(p) for p in workers), "SIGTERM stops every worker process"
