@@ -5,12 +5,12 @@ the question analysis (years, months, the asked kind), the first citation's sect
 where the answer came from a record — the table cell (table, row, column) whose value the
 answer states, or the office it names. A follow-up then
 
-- names another label of the same table ("那8月呢？", "And Hualien Airport?", "其中女性有多少？"):
+- names another label of the same table ("那<另一月份>呢？", "And <another airport>?", "其中<另一類別>有多少？"):
   the other labels of the cell are kept, the named one replaces its own dimension, and the
   question is restated from the table's own title and labels;
-- asks another attribute of the office just answered ("電話呢？", "And its address?");
+- asks another attribute of the office just answered ("電話呢？", "and the fax?");
 - names another year, month or place: it replaces that slot of the previous question;
-- refers back with a pronoun ("When did it take effect?"): the pronoun becomes the previous
+- refers back with a pronoun ("when was it set up?"): the pronoun becomes the previous
   question's subject, the longest span of it that the cited evidence also contains.
 
 >>> conv = Conversation(tables, offices, places)         # once per pipeline
@@ -238,7 +238,7 @@ class Conversation:
             if subject:
                 return self._with_subject(question, lang, subject, prev)
         if lang == "en" and _EN_OWN_ASK.match(question):
-            # "And how many referrals that month?" asks its own question: only the context is inherited.
+            # "And how many <other measure> that month?" asks its own question: only the context is inherited.
             subject = self._subject(prev, question)
             if subject:
                 return self._with_subject(question, lang, subject, prev)
@@ -249,7 +249,7 @@ class Conversation:
             and prev.office is None
             and resolved.endswith(" " + prev.question)
         ):
-            # Nothing of the previous question to replace ("那總申請件數呢？" after "…累計核發多少張就業金卡？"):
+            # Nothing of the previous question to replace ("那<另一總數>呢？" after a question about one total):
             # the new term is asked of the previous topic, without the previous ask.
             topic = topic_span(prev.question, prev.evidence)
             if topic:

@@ -260,7 +260,7 @@ def satisfies(q: QuestionAnalysis, text: str) -> bool:
         if _ASKS_DAY.search(q.search_text):
             return bool(_DAY_DATE.search(text))  # "哪一天": a year alone does not answer
         if _ASKS_YEAR.search(q.search_text):
-            # "In which year was it first put into service?": "at the end of 2023" dates a count, not the start.
+            # "In which year was it first put into service?": "at the end of <year>" dates a count, not the start.
             return bool(years_in(_AS_OF.sub(" ", text)))
         return bool(_DATE.search(text))
     if kind in {"phone", "fax"}:

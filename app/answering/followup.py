@@ -1,4 +1,4 @@
-"""Resolve a follow-up question ("那高雄的呢？", "and in 2022?") against the previous turn."""
+"""Resolve a follow-up question ("那<另一地點>呢？", "and the year before?") against the previous turn."""
 
 from __future__ import annotations
 
@@ -64,8 +64,8 @@ _KIND_AT_START = re.compile(
 
 def _swap_place(previous: str, subject: str, places: set[str]) -> str | None:
     """Replace the previous question's place with the new one, keeping the kind of place:
-    after "臺中機場", "那高雄呢" means 高雄機場; "那高雄市呢" stays 高雄市; after "Taoyuan Airport",
-    "What about Songshan Airport?" replaces place and kind. English places match in any case."""
+    after "<A>機場", "那<B>呢" means <B>機場; "那<B>市呢" stays <B>市; after "<A> Airport",
+    "What about <B> Port?" replaces place and kind. English places match in any case."""
     subject = subject.replace("台", "臺")
     stem = _PLACE_SUFFIX.sub("", subject).strip() or subject
     folded_places = {p.lower() for p in places}
