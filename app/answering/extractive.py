@@ -128,7 +128,7 @@ class ExtractiveAnswerer:
             if proposals:
                 why = f"low confidence ({confidence:.2f})" if confidence is not None else "no proposal passed"
             return replace(self._abstain(q, hits, why), confidence=confidence)
-        return replace(chosen.draft, route=chosen.route, confidence=confidence)
+        return replace(chosen.draft, confidence=confidence)
 
     def propose(self, q: QuestionAnalysis, hits: list[Hit]) -> tuple[list[Proposal], str]:
         """Every answer the resolvers can give (office, table cell, computed, narrative sentences), each

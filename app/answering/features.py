@@ -137,9 +137,9 @@ class FeatureMaker:
 
     # -- one method per route ------------------------------------------------------------------
     def office(self, q: QuestionAnalysis, draft: Draft, match: OfficeMatch, ctx: Context) -> Proposal:
-        f = self._common(q, draft, Route.OFFICE, ctx)
+        f = self._common(q, draft, ctx)
         f["o_score"] = min(match.score, 2.0) / 2.0
-        return Proposal(draft, Route.OFFICE, f)
+        return Proposal(draft, f)
 
     def table(
         self,
@@ -151,7 +151,7 @@ class FeatureMaker:
         first: bool,
         ctx: Context,
     ) -> Proposal:
-        f = self._common(q, draft, Route.TABLE, ctx)
+        f = self._common(q, draft, ctx)
         f.update(
             t_score=min(match.score, 6.0) / 6.0,
             t_relevance=match.relevance,
@@ -165,12 +165,12 @@ class FeatureMaker:
             # The previous answerer's bar for a cell (its score and the table's relevance).
             t_rules=float(first and match.score >= 1.0 and match.relevance >= 0.42),
         )
-        return Proposal(draft, Route.TABLE, f)
+        return Proposal(draft, f)
 
     def computed(self, q: QuestionAnalysis, draft: Draft, ctx: Context) -> Proposal:
-        f = self._common(q, draft, Route.COMPUTE, ctx)
+        f = self._common(q, draft, ctx)
         f["c_parts"] = min(len(draft.citations), 4) / 4.0
-        return Proposal(draft, Route.COMPUTE, f)
+        return Proposal(draft, f)
 
     def narrative(
         self,
@@ -181,7 +181,7 @@ class FeatureMaker:
         best_score: float,
         ctx: Context,
     ) -> Proposal:
-        f = self._common(q, draft, Route.NARRATIVE, ctx, evidence=c.sentence, section=c.section)
+        f = self._common(q, draft, ctx, evidence=c.sentence, section=c.section)
         f.update(
             n_score=c.score,
             n_fit=float(satisfies(q, c.sentence)),
@@ -195,14 +195,13 @@ class FeatureMaker:
             n_sec_rank=1.0 / (1 + c.section_rank),
             n_same_lang=float(c.section.lang == q.lang),
         )
-        return Proposal(draft, Route.NARRATIVE, f)
+        return Proposal(draft, f)
 
     # -- shared -------------------------------------------------------------------------------
     def _common(
         self,
         q: QuestionAnalysis,
         draft: Draft,
-        route: Route,
         ctx: Context,
         evidence: str | None = None,
         section: Section | None = None,
@@ -220,7 +219,7 @@ class FeatureMaker:
         in_all = in_quote | set(self.scorer.terms(path))
         rank = ctx.section_rank.get(sid)
         return {
-            f"route_{route.value}": 1.0,
+            f"route_{draft.route.value}": 1.0,
             "type_numeric": float(q.answer_type in _NUMERIC),
             "type_date": float(q.answer_type == "date"),
             "type_duration": float(q.answer_type == "duration"),

@@ -183,6 +183,6 @@ def fit_policy(rows: Sequence[TrainingRow], k: int = 5) -> tuple[FittedPolicy, d
             4,
         ),
     }
-    policy = _policy(mean, scale, model, threshold, report)
+    policy = _policy(mean, scale, model, threshold, report)  # its meta is ``report``, completed below
     report["in_sample"] = summarise(outcome_table(policy, real), threshold)
-    return _policy(mean, scale, model, threshold, report), report
+    return policy, report

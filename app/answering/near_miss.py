@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from app.answering.question import ROC_OFFSET
 from app.records import LabeledQuestion
 
-ROC_OFFSET = 1911
 YEAR_SHIFT = 5
 _ZH_YEAR = re.compile(r"(?<!\d)(1[01]\d)(\s*年)")
 _EN_YEAR = re.compile(r"(?<!\d)(20[0-4]\d)(?!\d)")

@@ -36,5 +36,8 @@ class Proposal:
     """One candidate answer with the generic features the policy scores it by (name -> value)."""
 
     draft: Draft
-    route: Route
     features: dict[str, float] = field(default_factory=dict, compare=False)
+
+    @property
+    def route(self) -> Route:
+        return self.draft.route

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.unit
 
 
 def _proposal(route: Route, **features: float) -> Proposal:
-    return Proposal(Draft(f"{route} answer", False, ()), route, {f"route_{route}": 1.0, **features})
+    return Proposal(Draft(f"{route} answer", False, (), route=route), {f"route_{route}": 1.0, **features})
 
 
 def _policy(weights: dict[str, float], threshold: float) -> FittedPolicy:
