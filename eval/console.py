@@ -48,6 +48,14 @@ def print_run(run: EvalRun) -> None:
         f"{pct(ret['recall@1'])}/{pct(ret['recall@4'])}/{pct(ret['recall@10'])}"
     )
     print(f"  latency p50 {_ms(lat['p50'])} ms, p95 {_ms(lat['p95'])} ms")
+    shape = m.get("answer_shape", {})
+    lengths = ", ".join(
+        f"{lang} {b['median_chars']:.0f}" for lang, b in shape.items() if b.get("median_chars") is not None
+    )
+    if lengths:
+        chinese = shape.get("en", {}).get("with_chinese_passage")
+        extra = f"; English answers with a Chinese passage {pct(chinese)}" if chinese is not None else ""
+        print(f"  median answer length (chars) {lengths}{extra}")
     print("  gates: " + ("passed" if run.passed else "FAILED"))
 
 

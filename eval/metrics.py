@@ -11,6 +11,9 @@ Definitions (positive class of abstention = "abstained"):
   reported for the gold section, for a must_include string, and for either ("gold");
 - ``latency_ms``: p50/p95/mean/max of the wall-clock ``ask`` time;
 - ``by_path``: accuracy and latency per answer path (``ItemResult.route``);
+- ``answer_shape``: per language, over items answered (not abstained): the median answer length in
+  characters; and the share of English answers with a run of at least ``HAN_PASSAGE`` Chinese
+  characters (a passage, not a name);
 - ``calibration``: over items whose answer carries a ``confidence``, reliability bins (equal width,
   ``CALIBRATION_BINS``: mean confidence vs accuracy), expected calibration error
   (sum over bins of n_bin/n * |accuracy - mean confidence|) and the Brier score.
@@ -28,6 +31,7 @@ from eval.dataset import ITEM_TYPES, LANGS
 from eval.results import ItemResult
 
 RECALL_KS: tuple[int, ...] = (1, 4, 10)
+HAN_PASSAGE = 5  # Chinese characters in a row that make a passage rather than a name
 CALIBRATION_BINS = 10
 
 
@@ -121,6 +125,20 @@ def calibration(results: Sequence[ItemResult], n_bins: int = CALIBRATION_BINS) -
     }
 
 
+def answer_shape(results: Sequence[ItemResult]) -> dict[str, Any]:
+    """Median answer length per language and Chinese passages in English answers (answered items)."""
+    out: dict[str, Any] = {}
+    for lang in LANGS:
+        answered = [r for r in results if r.lang == lang and not r.abstained and r.answer_chars is not None]
+        lengths = [float(r.answer_chars or 0) for r in answered]
+        block: dict[str, Any] = {"n": len(answered), "median_chars": percentile(lengths, 50)}
+        if lang == "en":
+            with_han = sum(1 for r in answered if (r.han_run or 0) >= HAN_PASSAGE)
+            block["with_chinese_passage"] = ratio(with_han, len(answered))
+        out[lang] = block
+    return out
+
+
 def summarise(results: Sequence[ItemResult]) -> dict[str, Any]:
     """All metrics of one run (the ``metrics`` part of ``summary.json``)."""
     answerable = [r for r in results if r.answerable]
@@ -149,6 +167,7 @@ def summarise(results: Sequence[ItemResult]) -> dict[str, Any]:
         },
         "retrieval": retrieval_metrics(results),
         "calibration": calibration(results),
+        "answer_shape": answer_shape(results),
         "latency_ms": latency_block(results),
     }
 

@@ -128,6 +128,19 @@ def _cited(r: ItemResult) -> str:
     return "; ".join(_one_line(c.get("path_zh") or c.get("path_en") or "", 120) for c in r.citations[:3])
 
 
+def _shape_rows(shape: dict[str, Any]) -> list[str]:
+    """Answer length (median characters per language) and Chinese passages in English answers."""
+    rows = [
+        f"| median answer length, {lang} (answered) | {b['median_chars']:.0f} chars |"
+        for lang, b in shape.items()
+        if b.get("n")
+    ]
+    en = shape.get("en", {})
+    if en.get("n"):
+        rows.append(f"| English answers with a Chinese passage | {_pct(en.get('with_chinese_passage'))} |")
+    return rows
+
+
 def render_report(
     summary: dict[str, Any],
     results: Sequence[ItemResult],
@@ -179,6 +192,7 @@ def render_report(
         f"{_pct(ret['gold']['recall@4'])} / {_pct(ret['gold']['recall@10'])} |",
         f"| retrieval MRR (gold) | {_num(ret['gold']['mrr'])} |",
         f"| latency p50 / p95 | {_ms(lat['p50'])} / {_ms(lat['p95'])} |",
+        *_shape_rows(m.get("answer_shape", {})),
         "",
         f"![Accuracy by type and language]({CHART_NAME})",
         "",

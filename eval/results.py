@@ -7,6 +7,7 @@ answer, the gold or the citations (DESIGN.md: blind sets are read as numbers onl
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,8 @@ class ItemResult:
     route: str = ""  # the answer path: the Answer's optional `route`, else the answerer name
     confidence: float | None = None  # the Answer's optional calibrated probability of being right
     history: tuple[str, ...] = ()  # a follow-up's earlier questions
+    answer_chars: int | None = None  # length of the answer text (a number: kept in blind lines)
+    han_run: int | None = None  # longest run of Chinese characters in the answer (ditto)
 
     @property
     def answerable(self) -> bool:
@@ -80,12 +83,20 @@ _TUPLE_FIELDS = ("must_include", "citations", "matched", "warnings", "history")
 BLIND_FIELDS: tuple[str, ...] = (
     "id", "lang", "type", "correct", "citation_correct", "abstained", "too_long", "latency_ms",
     "search_latency_ms", "section_rank", "string_rank", "gold_rank", "evidence_rank", "route",
-    "confidence", "error",
+    "confidence", "error", "answer_chars", "han_run",
 )  # fmt: skip
 _BLIND_DEFAULTS: dict[str, Any] = {
     "question": "", "expected": "", "must_include": (), "section_zh": "", "section_en": "",
     "answer": "", "citations": (),
 }  # fmt: skip
+
+
+_HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
+
+
+def longest_han_run(text: str) -> int:
+    """The longest run of Chinese characters in ``text`` (a name is 2-4; a passage is longer)."""
+    return max((len(m.group(0)) for m in _HAN_RUN.finditer(text)), default=0)
 
 
 def read_results(run_dir: Path) -> list[ItemResult]:

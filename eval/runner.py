@@ -31,7 +31,7 @@ from eval.gates import GateResult, Gates, all_passed, evaluate_gates
 from eval.grading import grade, retrieval_ranks
 from eval.metrics import summarise
 from eval.report import CHART_NAME, render_report, write_chart
-from eval.results import ItemResult
+from eval.results import ItemResult, longest_han_run
 from ingest.corpus import PROJECT_ROOT, sha256_file
 from ingest.errors import UserError
 
@@ -140,6 +140,8 @@ def evaluate_item(pipeline: QAPipeline, item: EvalItem, search_k: int = SEARCH_K
         route=_route(answer),
         confidence=getattr(answer, "confidence", None),
         history=item.history,
+        answer_chars=len(text),
+        han_run=longest_han_run(text),
     )
 
 

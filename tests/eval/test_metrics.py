@@ -148,3 +148,42 @@ def test_accuracy_by_answer_path() -> None:
     by_path = summarise(rows)["by_path"]
     assert by_path["table"]["n"] == 2 and by_path["table"]["accuracy"] == 0.5
     assert by_path["(none)"]["n"] == 1 and by_path["table"]["latency_p50_ms"] == 10.0
+
+
+def test_answer_shape_medians_per_language_and_chinese_passages_in_english():
+    from dataclasses import replace
+
+    from eval.results import longest_han_run
+
+    answers = {
+        "z1": ("zh", "截至112年底，新住民共59萬2,561人。"),
+        "z2": ("zh", "共42座。"),
+        "e1": ("en", "592,561 new immigrants lived in Taiwan."),
+        "e2": ("en", "Signed by 劉世芳 (Liu Shyh-fang)."),  # a name: not a passage
+        "e3": ("en", "The text reads 持停留簽證入國後可申請居留."),  # a passage
+        "e4": ("en", "The report does not say."),
+    }
+    results = []
+    for i, (lang, text) in answers.items():
+        r = res(i, lang, "narrative_fact", correct=True, abstained=i == "e4")
+        results.append(replace(r, answer=text, answer_chars=len(text), han_run=longest_han_run(text)))
+    shape = summarise(results)["answer_shape"]
+    assert shape["zh"]["n"] == 2 and shape["zh"]["median_chars"] == (22 + 5) / 2
+    assert shape["en"]["n"] == 3  # the abstention is not an answer
+    assert shape["en"]["median_chars"] == sorted(len(answers[k][1]) for k in ("e1", "e2", "e3"))[1]
+    assert shape["en"]["with_chinese_passage"] == pytest.approx(1 / 3)
+    assert longest_han_run("abc 劉世芳 def") == 3
+
+
+def test_blind_result_lines_keep_answer_shape_numbers_but_no_text():
+    from dataclasses import replace
+
+    r = replace(
+        res("x", "en", "narrative_fact", correct=True),
+        answer="Secret 文字內容在此",
+        answer_chars=15,
+        han_run=6,
+    )
+    line = r.to_json_dict(blind=True)
+    assert line["answer_chars"] == 15 and line["han_run"] == 6
+    assert "answer" not in line and "Secret" not in str(line)
