@@ -12,16 +12,27 @@ with folds grouped so that paraphrases of one fact never straddle a fold.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
 import numpy as np
 
 from app.answering.policy import FittedPolicy, feature_matrix
+from app.answering.ranked import N_EXTRA, RankedPolicy, abstainer_input, standardise
 from app.answering.types import Proposal
+
+
+class Chooser(Protocol):
+    """A fitted policy as the fitting sees it: which proposal, and its confidence."""
+
+    threshold: float
+
+    def choose(self, x: np.ndarray) -> tuple[int, float]: ...
+
 
 MAX_ANSWER_CHARS = 400  # DESIGN.md grading: a longer answer is never right
 _WS = re.compile(r"\s+")
@@ -85,17 +96,81 @@ def _policy(mean, scale, model, threshold: float, meta: dict[str, Any]) -> Fitte
     return FittedPolicy(mean, scale, model.coef_[0].copy(), float(model.intercept_[0]), threshold, meta)
 
 
-def _best(policy: FittedPolicy, row: TrainingRow) -> tuple[float, bool]:
-    """(confidence of the best proposal, whether it is right); (0, False) without proposals."""
+def _best(policy: Chooser, row: TrainingRow) -> tuple[float, bool]:
+    """(confidence of the picked proposal, whether it is right); (0, False) without proposals."""
     if not len(row.x):
         return 0.0, False
-    z = (row.x - policy.mean) / policy.scale
-    p = 1.0 / (1.0 + np.exp(-(z @ policy.coef + policy.intercept)))
-    i = int(np.argmax(p))
-    return float(p[i]), bool(row.y[i])
+    i, confidence = policy.choose(row.x)
+    return confidence, bool(row.y[i])
 
 
-def outcome_table(policy: FittedPolicy, rows: Sequence[TrainingRow]) -> list[tuple[float, bool, bool]]:
+# -- the ranked policy (app.answering.ranked) ------------------------------------------------------
+MAX_PAIRS = 40  # right-wrong proposal pairs per question (evenly subsampled beyond): each question weighs 1
+
+
+def _pairs(
+    z_rows: Sequence[np.ndarray], rows: Sequence[TrainingRow]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Differences right - wrong (label 1) and wrong - right (label 0) of each question's proposals."""
+    diffs, labels, weights = [], [], []
+    for z, r in zip(z_rows, rows, strict=True):
+        pos, neg = np.flatnonzero(r.y), np.flatnonzero(~r.y)
+        pairs = [(i, j) for i in pos for j in neg]
+        if not pairs:
+            continue
+        if len(pairs) > MAX_PAIRS:
+            pairs = [pairs[k] for k in np.linspace(0, len(pairs) - 1, MAX_PAIRS).astype(int)]
+        for i, j in pairs:
+            d = z[i] - z[j]
+            diffs += [d, -d]
+            labels += [1, 0]
+            weights += [1.0 / len(pairs)] * 2
+    return np.array(diffs), np.array(labels), np.array(weights)
+
+
+def _fit_ranked(rows: Sequence[TrainingRow], c: float) -> RankedPolicy:
+    """Pairwise ranker, then the abstainer on the ranker's picks (threshold set by the caller)."""
+    from sklearn.linear_model import LogisticRegression
+
+    with_props = [r for r in rows if len(r.x)]
+    x = np.vstack([r.x for r in with_props])
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    z_rows = [standardise(r.x, mean, scale) for r in with_props]
+    diffs, labels, weights = _pairs(z_rows, with_props)
+    rank_coef = np.zeros(len(mean))
+    if len(labels):
+        ranker = LogisticRegression(C=c, fit_intercept=False, max_iter=2000)
+        ranker.fit(diffs, labels, sample_weight=weights * len(with_props) / max(weights.sum(), 1e-9))
+        rank_coef = ranker.coef_[0].copy()
+    inputs, right = [], []
+    for z, r in zip(z_rows, with_props, strict=True):
+        best, a = abstainer_input(z, z @ rank_coef)
+        inputs.append(a)
+        right.append(bool(r.y[best]))
+    y = np.array(right)
+    if y.all() or not y.any():  # one class only: a constant probability
+        rate = float(y.mean())
+        intercept = math.log(max(rate, 1e-6) / max(1 - rate, 1e-6))
+        return RankedPolicy(mean, scale, rank_coef, np.zeros(len(mean) + N_EXTRA), intercept, 0.5, {})
+    abstainer = LogisticRegression(C=c, max_iter=2000).fit(np.array(inputs), y)
+    coef, intercept = abstainer.coef_[0].copy(), float(abstainer.intercept_[0])
+    return RankedPolicy(mean, scale, rank_coef, coef, intercept, 0.5, {})
+
+
+def _fit_pointwise(rows: Sequence[TrainingRow], c: float) -> FittedPolicy:
+    mean, scale, model = _fit_lr(rows, c)
+    return _policy(mean, scale, model, 0.5, {})
+
+
+#: the policy families ``fit_policy`` tries; the one with the better out-of-fold accuracy is kept
+FAMILIES: dict[str, Callable[[Sequence[TrainingRow], float], Chooser]] = {
+    "pointwise": _fit_pointwise,
+    "ranked": _fit_ranked,
+}
+
+
+def outcome_table(policy: Chooser, rows: Sequence[TrainingRow]) -> list[tuple[float, bool, bool]]:
     """Per row: (confidence, best proposal right, answerable)."""
     return [(*_best(policy, r), r.answerable) for r in rows]
 
@@ -141,12 +216,13 @@ def _folds(rows: Sequence[TrainingRow], k: int) -> list[tuple[list[int], list[in
     return [(list(a), list(b)) for a, b in GroupKFold(n_splits=k).split(idx, groups=groups)]
 
 
-def out_of_fold(rows: Sequence[TrainingRow], k: int = 5, c: float = 1.0) -> list[tuple[float, bool, bool]]:
+def out_of_fold(
+    rows: Sequence[TrainingRow], k: int = 5, c: float = 1.0, family: str = "pointwise"
+) -> list[tuple[float, bool, bool]]:
     """Each row (real and synthetic, in order) scored by a model fitted on the other folds."""
     outcomes: list[tuple[float, bool, bool] | None] = [None] * len(rows)
     for train, test in _folds(rows, k):
-        mean, scale, model = _fit_lr([rows[i] for i in train], c)
-        policy = _policy(mean, scale, model, 0.5, {})
+        policy = FAMILIES[family]([rows[i] for i in train], c)
         for i in test:
             outcomes[i] = (*_best(policy, rows[i]), rows[i].answerable)
     return [o for o in outcomes if o is not None]
@@ -155,24 +231,26 @@ def out_of_fold(rows: Sequence[TrainingRow], k: int = 5, c: float = 1.0) -> list
 C_GRID = (0.1, 0.3, 1.0, 3.0)  # inverse regularisation strengths tried; the best out-of-fold wins
 
 
-def fit_policy(rows: Sequence[TrainingRow], k: int = 5) -> tuple[FittedPolicy, dict[str, Any]]:
-    """The policy fitted on all ``rows``: regularisation and threshold chosen out-of-fold (grouped
-    folds), then refitted on everything; the report carries the fold figures that chose them."""
+def fit_policy(rows: Sequence[TrainingRow], k: int = 5) -> tuple[Chooser, dict[str, Any]]:
+    """The policy fitted on all ``rows``: its family (pointwise or ranked), regularisation and threshold
+    chosen out-of-fold (grouped folds), then refitted on everything; the report carries the fold
+    figures that chose them."""
     real_at = [i for i, r in enumerate(rows) if not r.synthetic]
     trials = []
-    for c in C_GRID:
-        oof_all = out_of_fold(rows, k, c)
-        # Near-miss variants train the model; the threshold is chosen on the real questions alone.
-        threshold = choose_threshold([oof_all[i] for i in real_at])
-        oof = [oof_all[i] for i in real_at]
-        trials.append((accuracy_at(oof, threshold), -c, c, threshold, oof, oof_all))
-    _, _, c, threshold, oof, oof_all = max(trials, key=lambda t: (t[0], t[1]))
-    mean, scale, model = _fit_lr(rows, c)
+    for family in FAMILIES:
+        for c in C_GRID:
+            oof_all = out_of_fold(rows, k, c, family)
+            # Near-miss variants train the model; the threshold is chosen on the real questions alone.
+            oof = [oof_all[i] for i in real_at]
+            threshold = choose_threshold(oof)
+            trials.append((accuracy_at(oof, threshold), -c, family, c, threshold, oof, oof_all))
+    _, _, family, c, threshold, oof, oof_all = max(trials, key=lambda t: (t[0], t[1]))
     real = [r for r in rows if not r.synthetic]
     report: dict[str, Any] = {
         "folds": k,
+        "family": family,
         "C": c,
-        "C_trials": {str(t[2]): round(t[0], 4) for t in trials},
+        "trials": {f"{t[2]} C={t[3]}": round(t[0], 4) for t in trials},
         "rows": len(real),
         "synthetic_rows": len(rows) - len(real),
         "threshold": threshold,
@@ -183,6 +261,7 @@ def fit_policy(rows: Sequence[TrainingRow], k: int = 5) -> tuple[FittedPolicy, d
             4,
         ),
     }
-    policy = _policy(mean, scale, model, threshold, report)  # its meta is ``report``, completed below
+    fitted = FAMILIES[family](rows, c)
+    policy = replace(fitted, threshold=threshold, meta=report)  # its meta is ``report``, completed below
     report["in_sample"] = summarise(outcome_table(policy, real), threshold)
     return policy, report

@@ -5,6 +5,10 @@ estimates P(this proposal's answer is right); the best proposal answers when tha
 one threshold, chosen out-of-fold on the dev set (see :mod:`app.answering.fitting`). Its coefficients
 live in ``app/answering/model/policy.json`` (a few KB, written by ``nia-qa fit``).
 
+:class:`~app.answering.ranked.RankedPolicy` is the two-stage alternative (a pairwise ranker picks, a
+calibrated abstainer decides); ``nia-qa fit`` fits both families and keeps the better out-of-fold,
+and the model file says which (``kind``).
+
 :class:`RulePolicy` is the hand-written order of the previous answerer (office, then a strong table
 cell, then the best sentence if it covers enough of the question), kept as the ablation baseline and
 as the fallback when no fitted model is present.
@@ -58,17 +62,23 @@ class FittedPolicy:
         z = (feature_matrix(proposals) - self.mean) / self.scale
         return 1.0 / (1.0 + np.exp(-(z @ self.coef + self.intercept)))
 
+    def choose(self, x: np.ndarray) -> tuple[int, float]:
+        """(index of the most probable proposal, its probability) for a proposals x features matrix."""
+        z = (x - self.mean) / self.scale
+        p = 1.0 / (1.0 + np.exp(-(z @ self.coef + self.intercept)))
+        best = int(np.argmax(p))
+        return best, float(p[best])
+
     def decide(self, q: QuestionAnalysis, proposals: list[Proposal]) -> tuple[Proposal | None, float | None]:
         if not proposals:
             return None, None
-        p = self.probabilities(proposals)
-        best = int(np.argmax(p))
-        confidence = float(p[best])
+        best, confidence = self.choose(feature_matrix(proposals))
         return (proposals[best] if confidence >= self.threshold else None), confidence
 
     # -- persistence ----------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
         return {
+            "kind": self.name,
             "features": list(FEATURES),
             "mean": [round(float(x), 6) for x in self.mean],
             "scale": [round(float(x), 6) for x in self.scale],
@@ -79,10 +89,9 @@ class FittedPolicy:
         }
 
     def save(self, path: Path = MODEL_PATH) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        from app.answering.ranked import write_model
+
+        write_model(self.to_json(), path)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FittedPolicy:
@@ -97,12 +106,18 @@ class FittedPolicy:
         return cls(*arrays, float(data["intercept"]), threshold, dict(data.get("meta", {})))
 
     @classmethod
-    def load(cls, path: Path = MODEL_PATH) -> FittedPolicy | None:
-        """The committed policy, or None when there is none (the rule policy then decides)."""
+    def load(cls, path: Path = MODEL_PATH) -> Policy | None:
+        """The committed policy (pointwise or ranked, as ``nia-qa fit`` chose), or None when there is
+        none (the rule policy then decides)."""
+        from app.answering.ranked import RankedPolicy
+
         if not path.is_file():
             return None
         try:
-            return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("kind") == RankedPolicy.name:
+                return RankedPolicy.from_json(data)
+            return cls.from_json(data)
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise UserError(
                 f"the answer policy {path.name} is unreadable or malformed ({exc}); restore it from git "

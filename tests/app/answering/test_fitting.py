@@ -64,3 +64,43 @@ def test_near_misses_move_the_year_or_place_only_where_the_evidence_lacks_it():
     assert "花蓮港" in made["x1~place"].question and made["x1~place"].group == "x1"
     texts = {"表一": "107年 112年 臺中港 花蓮港"}
     assert near_misses([e], texts, ["臺中港", "花蓮港"]) == []  # both are in the evidence: answerable
+
+
+def _variant_row(group: str, needed: bool, signal: float) -> TrainingRow:
+    """A plain answer and its variant that adds one thing (feature 'x_len_ratio' stands for the added
+    detail's signal): the variant is right only where the plain answer is not (``needed``)."""
+    n_sim, extra = FEATURES.index("n_sim"), FEATURES.index("ans_len")
+    x = np.zeros((2, len(FEATURES)))
+    x[:, n_sim] = 0.8
+    x[1, extra] = signal
+    y = np.array([not needed, needed])
+    return TrainingRow(group, True, False, x, y)
+
+
+def test_ranked_policy_learns_what_a_variant_adds_where_pointwise_cannot_tell():
+    from app.answering.fitting import FAMILIES, out_of_fold
+    from app.answering.ranked import RankedPolicy
+
+    rng = np.random.default_rng(1)
+    rows = [_variant_row(f"n{i}", True, 0.6 + 0.4 * rng.random()) for i in range(30)]
+    rows += [_variant_row(f"p{i}", False, -0.6 - 0.4 * rng.random()) for i in range(30)]
+    ranked = [ok for _, ok, _ in out_of_fold(rows, 5, 1.0, "ranked")]
+    assert sum(ranked) / len(ranked) >= 0.95  # picks the variant exactly where it is needed
+    policy = FAMILIES["ranked"](rows, 1.0)
+    assert isinstance(policy, RankedPolicy)
+    again = RankedPolicy.from_json(policy.to_json())
+    x = rows[0].x
+    assert again.choose(x)[0] == policy.choose(x)[0] == 1
+
+
+def test_fit_policy_reports_both_families_and_keeps_the_better():
+    from app.answering.ranked import RankedPolicy
+
+    rng = np.random.default_rng(0)
+    rows = [_row(f"g{i}", 0.7 + 0.3 * rng.random()) for i in range(40)]
+    rows += [_row(f"u{i}", 0.2 * rng.random(), answerable=False) for i in range(10)]
+    policy, report = fit_policy(rows, k=5)
+    assert {k.split()[0] for k in report["trials"]} == {"pointwise", "ranked"}
+    best = max(report["trials"].values())
+    assert report["out_of_fold"]["accuracy"] == best
+    assert isinstance(policy, RankedPolicy) == (report["family"] == "ranked")

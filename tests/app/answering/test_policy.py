@@ -79,3 +79,24 @@ def test_committed_policy_matches_the_features():
     assert policy is not None, "app/answering/model/policy.json is missing: run `nia-qa fit`"
     assert 0.0 < policy.threshold < 1.0
     assert policy.meta["out_of_fold"]["n"] >= 291  # fitted on at least the dev set, folds reported
+
+
+def test_ranked_policy_file_loads_as_ranked_and_rejects_damage(tmp_path):
+    from app.answering.ranked import N_EXTRA, RankedPolicy
+
+    n = len(FEATURES)
+    rank = np.zeros(n)
+    rank[FEATURES.index("lex_cov")] = 2.0
+    policy = RankedPolicy(np.zeros(n), np.ones(n), rank, np.zeros(n + N_EXTRA), 1.0, 0.5, {})
+    path = tmp_path / "policy.json"
+    policy.save(path)
+    loaded = FittedPolicy.load(path)
+    assert isinstance(loaded, RankedPolicy)
+    weak, strong = _proposal(Route.NARRATIVE, lex_cov=0.2), _proposal(Route.TABLE, lex_cov=0.9)
+    chosen, confidence = loaded.decide(analyze("112年入出境人次是多少？", "zh"), [weak, strong])
+    assert chosen is strong and confidence == pytest.approx(1 / (1 + np.exp(-1.0)))
+    data = json.loads(path.read_text())
+    data["abst_coef"] = data["abst_coef"][:-1]
+    path.write_text(json.dumps(data))
+    with pytest.raises(UserError, match="nia-qa fit"):
+        FittedPolicy.load(path)
