@@ -30,6 +30,10 @@ _COUNTRIES_ZH = (
     "西班牙 斯里蘭卡 瑞典 瑞士 泰國 吐瓦魯 土耳其 烏克蘭 英國 美國 越南 越籍 印尼籍 菲籍 泰籍 陸籍"
 ).split()
 
+# The report writes the mainland as 大陸（地區）where a question may say 中國: names of one place, so
+# a question's word for it is not required verbatim in the evidence.
+MAINLAND_NAMES = frozenset({"中國", "大陸", "陸籍"})
+
 _EN = re.compile(
     r"\b(?:"
     + "|".join(re.escape(c) for c in sorted(set(_COUNTRIES_EN + _DEMONYMS_EN), key=len, reverse=True))

@@ -16,6 +16,7 @@ import numpy as np
 
 from app.answering.arithmetic import combination, compute, operands, phrase
 from app.answering.bilingual import ASKS_ACRONYM, MAX_ANSWER_CHARS, Bilingual
+from app.answering.countries import MAINLAND_NAMES, countries_in
 from app.answering.evidence import Candidate, EvidenceScorer, satisfies
 from app.answering.features import FeatureMaker, with_context
 from app.answering.multihop import (
@@ -389,9 +390,11 @@ class ExtractiveAnswerer:
         return phrase(q, kind, *found) if found else ""
 
     def _named_entities(self, q: QuestionAnalysis) -> set[str]:
-        """Places from the report's own labels, and capitalised English names, that the question names."""
+        """Places from the report's own labels, countries (Chinese names), and capitalised English names,
+        that the question names."""
         text = q.search_text.replace("台", "臺")
         names = {p for p in self.places if len(p) >= 2 and p in text and not p.isascii()}
+        names |= {c for c in countries_in(text) if not c.isascii() and c not in MAINLAND_NAMES}
         if q.lang == "en":
             # "GPN (Government Publication Number)": the spelled-out acronym is the acronym, not more names.
             spelled = re.sub(r"\b([A-Z]{2,})\s*\([^)]*\)", r"\1", q.search_text)

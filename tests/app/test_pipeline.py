@@ -69,6 +69,15 @@ def test_the_report_does_not_say(pipeline, question):
     assert a.answer.startswith(("報告中沒有提供", "The report does not say"))
 
 
+@pytest.mark.parametrize(
+    "question", ["截至112年底，來自芬蘭的新住民有多少人？", "112年移民署與芬蘭簽署了哪些合作文件？"]
+)
+def test_a_country_the_evidence_never_names_is_not_answered_with_a_neighbouring_fact(pipeline, question):
+    # Without the check the total of all new immigrants, or a list of other countries, was the answer.
+    a = pipeline.ask(question)
+    assert a.abstained, a.answer
+
+
 def test_simplified_question_is_matched_and_answered_in_traditional(pipeline):
     a = pipeline.ask("截至112年底，申请自动查验通关注册的人数有多少？")
     assert a.question.startswith("截至112年底，申请")  # the user's words are kept as typed
