@@ -254,8 +254,12 @@ def _row_score(q: QuestionAnalysis, row: TableRow, q_fold: str, q_words: set[str
     if zh and zh in q_fold:
         best = 1.0 + len(zh) / 100
     en = _words(row.label_en)
-    if en and en <= q_words:
-        best = max(best, 1.0 + len(en) / 100)
+    if en:
+        # As for column headers (_part_score): half the label's words named counts, in proportion
+        # ("Kaohsiung" names "Kaohsiung City"); the whole label counts fully.
+        hit = len(en & q_words) / len(en)
+        if hit >= 0.5:
+            best = max(best, hit * (1.0 + len(en) / 100))
     return best
 
 
