@@ -21,6 +21,7 @@ from app.answering.near_miss import near_misses
 from app.answering.policy import FittedPolicy, Policy
 from app.answering.question import QuestionAnalysis, analyze
 from app.answering.sentences import split_sentences
+from app.answering.spelling import ReportSpeller
 from app.answering.tables import table_label_texts
 from app.answering.types import Proposal, Route
 from app.answering.verify import verify_draft
@@ -65,6 +66,11 @@ class Pipeline:
             + [c.split("/")[-1].strip() for t in ingest.tables for c in t.columns]
             + [o.name_zh for o in ingest.offices]
             + [o.name_en for o in ingest.offices]
+        )
+        self.speller = ReportSpeller(
+            [s.text for s in ingest.sections if s.lang == "en"]
+            + [f"{r.label_en} {' '.join(t.columns)} {t.title_en}" for t in ingest.tables for r in t.rows]
+            + [f"{o.name_en} {o.address_en}" for o in ingest.offices]
         )
         self.conversation = Conversation(
             ingest.tables, ingest.offices, self.places, {s.section_id: s.text for s in ingest.sections}
@@ -124,6 +130,8 @@ class Pipeline:
         previous = self._previous_state(history) if history else None
         if previous is not None:
             resolved = self.conversation.resolve(text, lang, previous)
+        if lang == "en" and self.settings.correct_typos:
+            resolved = self.speller.correct(resolved)
         return text, resolved, analyze(resolved, lang)
 
     def ask(self, question: str, history: list[Turn] | None = None) -> Answer:

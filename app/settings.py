@@ -79,6 +79,12 @@ class Settings(BaseSettings):
         "logistic-regression policy fitted on the dev set (app/answering/model/policy.json, written by "
         "`nia-qa fit`; its threshold is chosen out-of-fold), 'rules' = the previous hand-set order (ablation).",
     )
+    correct_typos: bool = Field(
+        True,
+        description="Read an English question's word that the report never prints, one edit from a word it "
+        "does print (5+ letters), as that word for matching and retrieval (app/answering/spelling.py); "
+        "the question as typed is kept.",
+    )
     llm_base_url: str | None = Field(
         None, description="OpenAI-compatible endpoint for the optional LLM answerer."
     )

@@ -55,6 +55,15 @@ def test_office_contact(pipeline):
     assert "NORTHERN ADMINISTRATION CORPS" in a.citations[0].path_en
 
 
+def test_an_english_british_spelling_or_typo_is_read_as_the_report_word(pipeline):
+    # The report prints "Center"; without the correction this question was not answered.
+    a = pipeline.ask("What is the phone number of the Taipei City Service Centre?")
+    assert "02-23885185" in a.answer
+    assert a.question.endswith("Service Centre?")  # the words as typed are kept
+    b = pipeline.ask("How many incoming documents were recieved by the NIA in 2023?")
+    assert _has(b.answer, "526,477")
+
+
 @pytest.mark.parametrize(
     "question",
     [

@@ -1,0 +1,34 @@
+"""Typos in English questions, corrected against the report's own words (and never real English)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.answering.spelling import ReportSpeller
+
+pytestmark = pytest.mark.unit
+
+REPORT = [
+    "The NIA received 526,477 documents. Songshan Airport e-Gate users; Songshan Airport opened.",
+    "The Taipei City Service Center received approximately 1,000 visitors; the center received approximately more.",
+    "Labor brokers and labor unions shared the work.",
+]
+
+
+def test_a_word_neither_the_report_nor_english_knows_is_read_as_the_report_word_one_edit_away():
+    speller = ReportSpeller(REPORT)
+    assert speller.correct("Songshan Airpot e-Gate users?") == "Songshan Airport e-Gate users?"
+    assert (
+        speller.correct("How many were recieved, aproximately?") == "How many were received, approximately?"
+    )
+    # British spellings the report does not print are read as its American ones.
+    assert speller.correct("Service Centre, labour") == "Service Center, labor"
+
+
+def test_real_english_words_short_words_and_unclear_cases_are_kept():
+    speller = ReportSpeller(REPORT)
+    # "share" is one edit from "shared" but is an English word: never changed.
+    assert speller.correct("What share of the work?") == "What share of the work?"
+    assert speller.suggestion("Aiport".lower()) == "airport"
+    assert speller.suggestion("labr") is None  # too short to correct safely
+    assert speller.suggestion("zzzzzz") is None  # nothing one edit away
