@@ -19,17 +19,9 @@ from app.answering.bilingual import ASKS_ACRONYM, MAX_ANSWER_CHARS, Bilingual
 from app.answering.countries import MAINLAND_NAMES, countries_in
 from app.answering.evidence import Candidate, EvidenceScorer, satisfies
 from app.answering.features import FeatureMaker, with_context
-from app.answering.multihop import (
-    Combined,
-    Source,
-    combine,
-    compact,
-    earlier_year,
-    expected_count,
-    list_total,
-    question_parts,
-    render,
-)
+from app.answering.multihop import Combined, Source, combine, compact, earlier_year, list_total
+from app.answering.multihop_parts import expected_count, question_parts
+from app.answering.multihop_wording import render
 from app.answering.offices import CONTACT_TYPES, answer_office, find_office
 from app.answering.policy import Policy, RulePolicy
 from app.answering.question import QuestionAnalysis, months_in, years_in

@@ -18,60 +18,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from app.answering.arithmetic import scan_figures
+from app.answering.multihop_parts import (
+    EN_EXCLUDE,
+    FRAME,
+    LIST_INTRO,
+    TOTAL_CUE,
+    Part,
+    Terms,
+    expected_count,
+    question_parts,
+    share_parts,
+)
 from app.answering.question import ROC_OFFSET, QuestionAnalysis
 from app.answering.sentences import split_sentences
-
-Terms = Callable[[str], list[str]]
-
-# -- question parts -------------------------------------------------------------------------------
-_ZH_CONNECT = re.compile(r"加上|以及|還有|和|與|及|跟|、|比(?![率例重較])")
-# A left part starts after the last of these; a right part ends at the first cue or question word.
-_ZH_LEFT_CUT = re.compile(r"[，,。的在中之以於對為從]")
-_ZH_RIGHT_CUT = re.compile(
-    r"合計|加起來|加總|一共|總共|共|相差|差|多|少|幾|是|有|的|[，,。？?]|[兩二三四五六七八九十][者類關項個種]"
-)
-_ZH_COUNT = re.compile(r"([兩二三四五六七八九十])\s*(?:者|類|關|項|個|種|場|次|起|件|案)")
-_EN_CONNECT = re.compile(r"\s(?:and|than|versus|vs\.?|plus|compared (?:with|to))\s", re.I)
-_EN_LEFT_CUT = re.compile(
-    r".*\b(?:did|does|do|had|has|have|was|were|is|are|of|in|by|from|for|at|the|counting)\s", re.I | re.S
-)
-_EN_RIGHT_CUT = re.compile(
-    r"\b(?:did|do|does|had|has|have|was|were|in|during|by|combined|together|altogether|handle|receive)\b"
-    r"|[,?]",
-    re.I,
-)
-_EN_EXCLUDE = re.compile(
-    r"\b(?:apart from|other than|leaving out|excluding|not counting|except(?: for)?)\s+([^,?]+)", re.I
-)
-_EN_COUNT = re.compile(r"\b(both|two|three|four|five|six)\b", re.I)
-_COUNT_VALUE = {"兩": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
-_COUNT_VALUE |= {"both": 2, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
-# Words that frame the question rather than name a part.
-_FRAME = frozenset(
-    "more fewer less mani much other total combin togeth than differ number how what share percentag proport "
-    "approxim rough about 2023 112 大約 多少 合計 一共 總共 加起來".split()
-)
-# "beat its target" / "超過目標": the parts are the target and the actual figure.
-_TARGET_CUE = re.compile(r"\b(?:target|goal)s?\b|目標", re.I)
-_TARGET_WORDS = ("target", "goal", "目標", "預定")
-_ACTUAL_WORDS = ("actual", "achiev", "實際", "達成")
-_SHARE_EN = re.compile(
-    r"\b(?:share|percentage|proportion|fraction) of (?:the |all )?(.+?)\s+"
-    r"(?:were|was|had been|have been|has been|got|being)\s+([a-z]+)",
-    re.I,
-)
-_SHARE_ZH = re.compile(r"(.{2,12}?)中[，,]?(.{1,8}?)的?(?:比例|比率|占比|佔比|百分比)")
-_TOTAL_CUE = re.compile(r"一共|總共|合計|總計|加起來|in total|altogether|combined|all together", re.I)
-_LIST_INTRO = re.compile(r"(?:如下|分述如下|as follows|the following)\s*[:：]?\s*$", re.I)
-
-
-@dataclass(frozen=True)
-class Part:
-    """Something the question names, as the match keys that are its own (not shared with other parts)."""
-
-    keys: frozenset[str]
-    label: str
-    any_key: bool = False  # alternatives ("target" / "goal" / "目標"): one of them suffices
 
 
 @dataclass(frozen=True)
@@ -104,114 +63,6 @@ class Combined:
     figures: tuple[Figure, ...]
     approximate: bool = False
     year: int | None = None  # for "earlier": the year the derived figure belongs to
-
-
-def _han(text: str) -> str:
-    return "".join(re.findall(r"[\u3400-\u9fff]", text))
-
-
-def _zh_keys(text: str) -> set[str]:
-    """Han bigrams plus ROC years ("113年") of a Chinese phrase."""
-    han = _han(re.sub(r"\d+\s*年", " ", text))
-    keys = {han[i : i + 2] for i in range(len(han) - 1)} or ({han} if han else set())
-    return keys | {f"{y}年" for y in re.findall(r"(\d{2,3})\s*年", text)}
-
-
-def _YEAR_KEYS(text: str) -> set[str]:  # noqa: N802
-    return {f"{y}年" for y in re.findall(r"(\d{2,3})\s*年", text)}
-
-
-def _en_keys(text: str, terms: Terms) -> set[str]:
-    """Stems of an English phrase; numbers stay (a hotline or a year names a part), the report year does not."""
-    return {t.lower() for t in terms(text) if t.lower() not in _FRAME}
-
-
-def _distinct(raw: list[tuple[set[str], str]]) -> list[Part] | None:
-    parts = []
-    for i, (keys, label) in enumerate(raw):
-        others = set().union(*(k for j, (k, _) in enumerate(raw) if j != i))
-        own = frozenset(keys - others - _FRAME)
-        if not own:
-            return None
-        parts.append(Part(own, label))
-    return parts
-
-
-def question_parts(q: QuestionAnalysis, terms: Terms) -> list[Part] | None:
-    """The things the question names separately ("勞動剝削案" / "性剝削案"), or None when it names none."""
-    text = q.search_text
-    if _TARGET_CUE.search(text):
-        return [
-            Part(frozenset(_TARGET_WORDS), "target", any_key=True),
-            Part(frozenset(_ACTUAL_WORDS), "actual", any_key=True),
-        ]
-    if q.lang == "zh":
-        pieces = _ZH_CONNECT.split(text)
-        if len(pieces) < 2:
-            return None
-        raw: list[tuple[set[str], str]] = []
-        tail = ""
-        for i, piece in enumerate(pieces):
-            if i == 0:
-                segs = [s for s in _ZH_LEFT_CUT.split(piece) if len(_han(s)) >= 2]
-                piece = segs[-1] if segs else ""
-            else:
-                piece = _ZH_RIGHT_CUT.split(piece)[0]
-            piece = piece.strip()
-            if len(_han(piece)) < 2 and not re.search(r"\d+年", piece):
-                return None
-            if i == len(pieces) - 1 and raw:
-                # "國境線面談、二度面談不予通過": the words after the head noun the items share
-                # (面談) measure every item; they are context, no item's own.
-                earlier = {t for _, p in raw for t in terms(p) if len(t) >= 2}
-                ends = [piece.rfind(t) + len(t) for t in earlier if t in piece]
-                if ends and len(_han(piece[: max(ends)])) >= 2:
-                    piece, tail = piece[: max(ends)], piece[max(ends) :]
-            raw.append((_zh_keys(piece), piece))
-        context = set(terms(tail)) | _zh_keys(tail) if tail else set()
-        # Whole words first ("歲出" / "歲入" of "歲出決算" / "歲入決算"); character pairs when the
-        # segmenter joins a part to its neighbour.
-        words = [
-            (({t for t in terms(p) if len(t) >= 2 or _han(t) == t} - context) | (k & _YEAR_KEYS(p)), p)
-            for k, p in raw
-        ]
-        raw = [(k - context, p) for k, p in raw]
-        return _distinct(words) or _distinct(raw)
-    excluded = _EN_EXCLUDE.search(text)
-    if excluded:
-        rest = text[: excluded.start()] + text[excluded.end() :]
-        return _distinct(
-            [(_en_keys(excluded.group(1), terms), excluded.group(1)), (_en_keys(rest, terms), rest)]
-        )
-    pieces = _EN_CONNECT.split(text)
-    if len(pieces) != 2:
-        return None
-    left = re.split(r"[,;]", pieces[0])[-1]
-    left = _EN_LEFT_CUT.sub("", left)
-    right = _EN_RIGHT_CUT.split(pieces[1])[0]
-    return _distinct([(_en_keys(left, terms), left.strip()), (_en_keys(right, terms), right.strip())])
-
-
-def share_parts(q: QuestionAnalysis, terms: Terms) -> tuple[Part, Part] | None:
-    """(numerator, denominator) of "what share of X were approved" / "X中核准的比例"."""
-    if q.lang == "en":
-        m = _SHARE_EN.search(q.search_text)
-        if not m:
-            return None
-        den, num = _en_keys(m.group(1), terms), _en_keys(m.group(2), terms)
-    else:
-        m = _SHARE_ZH.search(q.search_text)
-        if not m:
-            return None
-        den, num = _zh_keys(m.group(1)), _zh_keys(m.group(2))
-    parts = _distinct([(num, "numerator"), (den, "denominator")])
-    return (parts[0], parts[1]) if parts else None
-
-
-def expected_count(q: QuestionAnalysis) -> int:
-    """How many operands the question's own words ask for ("兩者", "三類", "the two meetings"), else 0."""
-    m = _ZH_COUNT.search(q.search_text) if q.lang == "zh" else _EN_COUNT.search(q.search_text)
-    return _COUNT_VALUE.get(m.group(1).lower(), 0) if m else 0
 
 
 # -- figures in the evidence ------------------------------------------------------------------------
@@ -425,7 +276,7 @@ def _shared_terms(q: QuestionAnalysis, terms: Terms, parts: list[Part]) -> list[
     out = []
     for t in terms(q.search_text):
         t = t.lower() if q.lang == "en" else t
-        if t in own or t in _FRAME or t.isdigit() or (q.lang == "zh" and len(t) < 2):
+        if t in own or t in FRAME or t.isdigit() or (q.lang == "zh" and len(t) < 2):
             continue
         if q.lang == "zh" and any(k in t for k in own if len(k) == 2):
             continue
@@ -457,7 +308,7 @@ def combine(
     if parts:
         if kind == "difference" and len(parts) != 2:
             return None
-        if q.lang == "en" and _EN_EXCLUDE.search(q.search_text):
+        if q.lang == "en" and EN_EXCLUDE.search(q.search_text):
             # "Apart from X, how many other Y": Y's total includes X, so one passage states both.
             figures = [f for f in figures if f.source.section_id == sources[0].section_id]
         picked = _assign(parts, figures, _shared_terms(q, terms, parts), q, weight)
@@ -500,10 +351,10 @@ def list_total(
     Each item contributes its first figure counting what the question counts ("1 名", "12 名 (印尼籍
     7 名…)": the parenthesised breakdown is not added again).
     """
-    if not _TOTAL_CUE.search(q.search_text) or q.answer_type not in {"count", "amount"} or not q.unit:
+    if not TOTAL_CUE.search(q.search_text) or q.answer_type not in {"count", "amount"} or not q.unit:
         return None
     for i, intro in enumerate(sentences):
-        if not _LIST_INTRO.search(intro):
+        if not LIST_INTRO.search(intro):
             continue
         if any(_fits_unit(q, f) for f in scan_figures(intro, lang)):
             return None  # the report states the total itself
@@ -562,7 +413,7 @@ def earlier_year(
     if len(asked) != 1:
         return None
     (year,) = asked
-    wanted = {t.lower() for t in terms(q.search_text) if not t.isdigit() and t.lower() not in _FRAME}
+    wanted = {t.lower() for t in terms(q.search_text) if not t.isdigit() and t.lower() not in FRAME}
     total = sum(weight(t) for t in wanted)
     if not total:
         return None
@@ -611,54 +462,3 @@ def _earlier_in(text: str, lang: str, year: int) -> Combined | None:
             continue
         return Combined("earlier", value, (base, change), base.approximate or change.approximate, year=y)
     return None
-
-
-# -- wording ------------------------------------------------------------------------------------------
-def _plain(value: float) -> str:
-    return f"{int(round(value)):,}" if abs(value - round(value)) < 1e-6 else f"{value:,.2f}"
-
-
-def _wan(value: float) -> str:
-    """1493395013 -> "14億9,339萬5,013" (the report's own way of writing large figures)."""
-    n = int(round(value))
-    yi, rest = divmod(n, 10**8)
-    wan, unit = divmod(rest, 10**4)
-    out = f"{yi}億" if yi else ""
-    if wan:
-        out += f"{wan:,}萬"
-    if unit or not out:
-        out += f"{unit:,}"
-    return out
-
-
-def render(q: QuestionAnalysis, c: Combined) -> str:
-    """The computed figure, then the operands as the report prints them, so a reader can check."""
-    zh = q.lang == "zh"
-    if c.kind == "ratio":
-        num, den = c.figures
-        if zh:
-            return f"約 {c.value:.1f}%（{num.text} ÷ {den.text}）。"
-        return f"About {c.value:.1f}% ({num.text} of {den.text})."
-    op = " − " if c.kind == "difference" or (c.kind == "earlier" and c.value < c.figures[0].value) else " + "
-    expr = op.join(f.text for f in c.figures)
-    money = all(f.money for f in c.figures)
-    unit = c.figures[0].unit if zh and not money else ("元" if zh else "")
-    if zh:
-        shown = _wan(c.value) if any(re.search(r"[萬億]", f.text) for f in c.figures) else _plain(c.value)
-        plain = f"，即 {_plain(c.value)}{unit}" if shown != _plain(c.value) else ""
-        approx = "約" if c.approximate else ""
-        if c.kind == "earlier":
-            return f"據此推算，{c.year - ROC_OFFSET}年{approx} {shown}{unit}（{expr}{plain}）。"
-        head = "相差" if c.kind == "difference" else "合計"
-        return f"{head}{approx} {shown}{unit}（{expr}{plain}）。"
-    nt = "NT$" if money else ""
-    approx = "about " if c.approximate else ""
-    if c.kind == "earlier":
-        return f"Derived from the report: {approx}{nt}{_plain(c.value)} in {c.year} ({expr})."
-    head = "The difference is" if c.kind == "difference" else "In total,"
-    noun = q.unit if q.unit and q.unit not in _NOT_A_NOUN and not money else c.figures[0].unit
-    noun = f" {noun}" if noun and not money else ""
-    return f"{head} {approx}{nt}{_plain(c.value)}{noun} ({expr})."
-
-
-_NOT_A_NOUN = frozenset("more fewer less other of in did do does had have were was".split())

@@ -2,16 +2,9 @@
 
 import pytest
 
-from app.answering.multihop import (
-    Source,
-    combine,
-    compact,
-    earlier_year,
-    expected_count,
-    list_total,
-    question_parts,
-    render,
-)
+from app.answering.multihop import Source, combine, compact, earlier_year, list_total
+from app.answering.multihop_parts import expected_count, question_parts
+from app.answering.multihop_wording import render
 from app.answering.question import analyze
 from app.answering.sentences import split_sentences
 from index.tokenize import Tokenizer
