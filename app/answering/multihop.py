@@ -1,7 +1,7 @@
 """Multi-fact answers: one operand per thing the question names, found across the evidence sentences.
 
-"歲出決算比歲入決算多出多少錢？" names two things (歲出決算, 歲入決算); the report states them in
-two sections. Each named part gets the figure whose nearby text carries that part's own words
+"<A>比<B>多出多少錢？" names two things (A and B); the report may state them in two
+sections. Each named part gets the figure whose nearby text carries that part's own words
 (the words the other parts do not share), its words close to the figure; the figures must count
 the same kind of thing. Without an operand for every part there is no computation: a confidently
 wrong number is worse than none. The same machinery handles a question that names no parts but
