@@ -11,6 +11,7 @@ import functools
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from app.answering.evidence import EvidenceScorer
@@ -21,7 +22,7 @@ from app.answering.near_miss import near_misses
 from app.answering.policy import FittedPolicy, Policy
 from app.answering.question import QuestionAnalysis, analyze
 from app.answering.sentences import split_sentences
-from app.answering.spelling import ReportSpeller
+from app.answering.spelling import ChineseTypos, ReportSpeller
 from app.answering.tables import table_label_texts
 from app.answering.types import Proposal, Route
 from app.answering.verify import verify_draft
@@ -71,6 +72,11 @@ class Pipeline:
             [s.text for s in ingest.sections if s.lang == "en"]
             + [f"{r.label_en} {' '.join(t.columns)} {t.title_en}" for t in ingest.tables for r in t.rows]
             + [f"{o.name_en} {o.address_en}" for o in ingest.offices]
+        )
+        self.zh_typos = ChineseTypos(
+            [s.text for s in ingest.sections if s.lang == "zh"]
+            + [f"{r.label_zh} {' '.join(t.columns)} {t.title_zh}" for t in ingest.tables for r in t.rows]
+            + [f"{o.name_zh} {o.address_zh}" for o in ingest.offices]
         )
         self.conversation = Conversation(
             ingest.tables, ingest.offices, self.places, {s.section_id: s.text for s in ingest.sections}
@@ -132,7 +138,12 @@ class Pipeline:
             resolved = self.conversation.resolve(text, lang, previous)
         if lang == "en" and self.settings.correct_typos:
             resolved = self.speller.correct(resolved)
-        return text, resolved, analyze(resolved, lang)
+        q = analyze(resolved, lang)
+        if lang == "zh" and self.settings.correct_typos:
+            fixed = self.zh_typos.correct(q.search_text)
+            if fixed != q.search_text:  # analysed again from the corrected (Traditional) text
+                q = replace(analyze(fixed, lang), question=q.question, simplified_input=q.simplified_input)
+        return text, resolved, q
 
     def ask(self, question: str, history: list[Turn] | None = None) -> Answer:
         return self._ask(question, history, self.chain)

@@ -82,8 +82,9 @@ class Settings(BaseSettings):
     correct_typos: bool = Field(
         True,
         description="Read an English question's word that the report never prints, one edit from a word it "
-        "does print (5+ letters), as that word for matching and retrieval (app/answering/spelling.py); "
-        "the question as typed is kept.",
+        "does print (5+ letters), as that word, and a Chinese character typed for its homophone where one "
+        "swap makes the report's own wording, as the report's (app/answering/spelling.py); for matching "
+        "and retrieval only: the question as typed is kept.",
     )
     llm_base_url: str | None = Field(
         None, description="OpenAI-compatible endpoint for the optional LLM answerer."

@@ -88,3 +88,74 @@ class ReportSpeller:
             return new.capitalize() if word[0].isupper() else new
 
         return _WORD.sub(fix, text)
+
+
+_HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
+MIN_TRIGRAM_COUNT = 3  # a correction must make a character trigram the report prints this often
+CONTEXT_CHARS = 4  # ... and extend a stretch the report prints to at least this many characters
+
+
+class ChineseTypos:
+    """A character typed for its homophone ("入出鏡" for 入出境, "失連" for 失聯), corrected against the report.
+
+    A character trigram of the question that the report never prints, where one character swapped
+    for another of the same pinyin (toneless, pypinyin) gives a trigram the report prints often, is
+    corrected when the swap makes a longer stretch of the question (``CONTEXT_CHARS``) one the report
+    prints too, and only one swap does. The question's Traditional search text changes; the words as
+    typed are kept.
+    """
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        runs = [r for t in texts for r in _HAN_RUN.findall(t.replace("台", "臺"))]
+        self._text = "\n".join(runs)
+        self._trigrams: Counter[str] = Counter(r[i : i + 3] for r in runs for i in range(len(r) - 2))
+        self._wild: dict[tuple[int, str], list[str]] = {}
+        for g, n in self._trigrams.items():
+            if n >= MIN_TRIGRAM_COUNT:
+                for i in range(3):
+                    self._wild.setdefault((i, g[:i] + "?" + g[i + 1 :]), []).append(g)
+
+    def correct(self, text: str) -> str:
+        chars = list(text.replace("台", "臺"))  # the report's form, for matching only
+        out = list(text)
+        for m in _HAN_RUN.finditer(text):
+            for start in range(m.start(), m.end() - 2):
+                fix = self._fix_at(chars, start, m.start(), m.end())
+                if fix is not None:
+                    chars[fix[0]] = out[fix[0]] = fix[1]
+        return "".join(out)
+
+    def _fix_at(self, chars: list[str], start: int, run_start: int, run_end: int) -> tuple[int, str] | None:
+        gram = "".join(chars[start : start + 3])
+        if self._trigrams[gram]:
+            return None
+        found: set[tuple[int, str]] = set()
+        for k in range(3):
+            for cand in self._wild.get((k, gram[:k] + "?" + gram[k + 1 :]), ()):
+                pos = start + k
+                if (
+                    cand[k] != gram[k]
+                    and _same_sound(cand[k], gram[k])
+                    and self._extends(chars, pos, cand[k], run_start, run_end)
+                ):
+                    found.add((pos, cand[k]))
+        return found.pop() if len(found) == 1 else None
+
+    def _extends(self, chars: list[str], pos: int, new: str, run_start: int, run_end: int) -> bool:
+        """Whether ``new`` at ``pos`` fits its context as the report prints it: some stretch of
+        CONTEXT_CHARS around it is in the report, or it makes a report bigram with each neighbour."""
+        trial = chars[:pos] + [new] + chars[pos + 1 :]
+        for s in range(max(run_start, pos - CONTEXT_CHARS + 1), pos + 1):
+            e = s + CONTEXT_CHARS
+            if e <= run_end and "".join(trial[s:e]) in self._text:
+                return True
+        left = pos == run_start or "".join(trial[pos - 1 : pos + 1]) in self._text
+        right = pos == run_end - 1 or "".join(trial[pos : pos + 2]) in self._text
+        return left and right
+
+
+def _same_sound(a: str, b: str) -> bool:
+    from pypinyin import Style, lazy_pinyin
+
+    pa, pb = lazy_pinyin(a + b, style=Style.NORMAL)
+    return pa == pb

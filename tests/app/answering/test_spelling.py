@@ -32,3 +32,22 @@ def test_real_english_words_short_words_and_unclear_cases_are_kept():
     assert speller.suggestion("Aiport".lower()) == "airport"
     assert speller.suggestion("labr") is None  # too short to correct safely
     assert speller.suggestion("zzzzzz") is None  # nothing one edit away
+
+
+ZH_REPORT = [
+    "112 年查獲失聯移工 2 萬 7,048 人，失聯移工人數創新高，查處失聯移工。",
+    "高雄市第一服務站、高雄市第二服務站受理申請，服務站提供服務。",
+    "系統及網站，資通系統及網路。",
+]
+
+
+def test_a_chinese_character_typed_for_its_homophone_is_read_as_the_report_wrote_it():
+    from app.answering.spelling import ChineseTypos
+
+    typos = ChineseTypos(ZH_REPORT)
+    assert typos.correct("112年抓到多少失連移工？") == "112年抓到多少失聯移工？"
+    assert typos.correct("高雄市第一服物站電話？") == "高雄市第一服務站電話？"
+    # Only where the swapped character also fits its neighbours as the report prints them:
+    # "系統幾次" stays (系統及 is in the report, 及次 is not).
+    assert typos.correct("系統幾次？") == "系統幾次？"
+    assert typos.correct("台北市服務站") == "台北市服務站"  # 台/臺 is not a typo; the user's form is kept
