@@ -147,3 +147,68 @@ def resolve_follow_up(question: str, previous: str, lang: str, places: Iterable[
             return sibling
         return f"{subject} {previous}"
     return f"{previous.rstrip('?')} — {subject}?"
+
+
+# Years said relative to the previous turn's ("那前一年呢？", "and the year before?", "planned for next year").
+_RELATIVE_YEARS = {
+    "zh": (
+        (re.compile(r"前一年|上一年|前一年度|上一年度"), -1),
+        (re.compile(r"隔年|次年|明年|下一年|翌年"), 1),
+    ),
+    "en": (
+        (
+            re.compile(
+                r"\b(?:the )?(?:year before|previous year|prior year|preceding year)\b|\ba year (?:earlier|before)\b",
+                re.I,
+            ),
+            -1,
+        ),
+        (re.compile(r"\b(?:the )?(?:next|following|subsequent) year\b|\ba year later\b", re.I), 1),
+    ),
+}
+
+
+def relative_years(question: str, lang: str, base: int) -> str:
+    """``question`` with a year said relative to ``base`` (Gregorian) written out, in the report's form
+    for ``lang`` (ROC years in Chinese, Gregorian in English)."""
+    for pattern, step in _RELATIVE_YEARS["zh" if lang == "zh" else "en"]:
+        year = base + step
+        question = pattern.sub(f"{year - 1911}年" if lang == "zh" else str(year), question)
+    return question
+
+
+_ZH_NARROW = re.compile(r"^(?:那麼|那|還有|另外|至於)?其中")
+_ZH_ASK_TAIL = re.compile(
+    r"(?:的)?(?:有|是|共有|則有|佔)?(?:多少|幾)(?:個|位|名|人|件|次|人次|張)?(?:人|件|次)?(?:呢)?[？?。]*$"
+    r"|(?:的呢|呢|的情況呢|如何呢)[？?。]*$"
+)
+_EN_NARROW = re.compile(r"\bof (?:those|them|these)\b", re.I)
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+
+
+def follow_up_term(question: str, previous: str, lang: str, narrowing_only: bool = False) -> tuple[str, ...]:
+    """What a short follow-up names that the previous question did not: "出境" of "那其中出境的有多少？",
+    "Matsu" of "How many of those went through Matsu?" (English: its names, the capitalised words).
+    Forms to look the term up by: as written, and a Chinese term without its suffix ("越南籍" -> "越南").
+    Empty when the follow-up names nothing new, or (``narrowing_only``) when it does not narrow
+    ("其中…", "… of those …")."""
+    q = question.strip()
+    if lang == "zh":
+        if narrowing_only and not _ZH_NARROW.search(q):
+            return ()
+        body = _ZH_NARROW.sub("", q)
+        body = re.sub(r"^(?:那麼|那|還有|另外|至於)", "", body)
+        body = _ZH_ASK_TAIL.sub("", body).strip()
+        body = re.sub(r"^的|的$", "", body)
+        # A term the previous question also used may still narrow it ("出境" of "入出境").
+        if not 2 <= len(body) <= 8 or not _PLAIN_ZH.fullmatch(body) or body == previous:
+            return ()
+        forms = [body]
+        if len(body) >= 3 and body[-1] in "籍人者":
+            forms.append(body[:-1])
+        return tuple(forms)
+    if narrowing_only and not _EN_NARROW.search(q):
+        return ()
+    low = previous.lower()
+    names = [m.group(0) for m in _NAME.finditer(q) if m.start() > 0 and m.group(0).lower() not in low]
+    return tuple(names)
