@@ -29,9 +29,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from app.answering.figures import figure_values
-from app.answering.followup import follow_up_term, is_follow_up, relative_years, resolve_follow_up
+from app.answering.followup import follow_up_term, is_follow_up, relative_dates, resolve_follow_up
 from app.answering.offices import OfficeMatch, answer_office
-from app.answering.question import REPORT_YEAR, ROC_OFFSET, QuestionAnalysis, analyze, years_in
+from app.answering.question import REPORT_YEAR, ROC_OFFSET, QuestionAnalysis, analyze, months_in, years_in
 from app.answering.tables import CellMatch, answer_cell, compatible
 from app.answering.types import Draft, Route
 from app.records import Answer, Citation
@@ -276,8 +276,11 @@ class Conversation:
         the previous turn's table, the office just answered) and what the report lacks for it."""
         if not self._is_follow_up(question, lang, prev):
             return FollowUp(question)
-        base = max(prev.analysis.years) if prev.analysis.years else REPORT_YEAR
-        question = relative_years(question, lang, base)
+        year = max(prev.analysis.years) if prev.analysis.years else REPORT_YEAR
+        months = set(prev.analysis.months)
+        if prev.cell is not None:
+            months |= months_in(prev.cell.row_label.zh, "zh")
+        question = relative_dates(question, lang, year, max(months) if len(months) == 1 else None)
         q = analyze(question, lang)
         new_years = q.years - prev.analysis.years
         where = prev.section_id if not prev.abstained else None
@@ -443,6 +446,10 @@ class Conversation:
             if not Label(r.label_zh, r.label_en).is_total
         ]
         rows = [h for h in rows if h[0] > 0]
+        asked = months_in(question, lang)
+        if not rows and len(asked) == 1:
+            # A month named in any form ("April", "4月") picks the row of that month.
+            rows = [(1, i) for i, r in enumerate(table.rows) if months_in(r.label_zh, "zh") == asked]
         new_row = max(rows)[1] if rows else cell.row
         named = _named_columns(table, question, lang, weights)
         if not named and new_row == cell.row:

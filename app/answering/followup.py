@@ -149,12 +149,9 @@ def resolve_follow_up(question: str, previous: str, lang: str, places: Iterable[
     return f"{previous.rstrip('?')} — {subject}?"
 
 
-# Years said relative to the previous turn's ("那前一年呢？", "and the year before?", "planned for next year").
+# Years and months said relative to the previous turn's ("那前一年呢？", "and the following month?").
 _RELATIVE_YEARS = {
-    "zh": (
-        (re.compile(r"前一年|上一年|前一年度|上一年度"), -1),
-        (re.compile(r"隔年|次年|明年|下一年|翌年"), 1),
-    ),
+    "zh": ((re.compile(r"前一年度?|上一年度?"), -1), (re.compile(r"隔年|次年|明年|下一年|翌年"), 1)),
     "en": (
         (
             re.compile(
@@ -166,29 +163,54 @@ _RELATIVE_YEARS = {
         (re.compile(r"\b(?:the )?(?:next|following|subsequent) year\b|\ba year later\b", re.I), 1),
     ),
 }
+_RELATIVE_MONTHS = {
+    "zh": (
+        (re.compile(r"上個月|上一個月|前一個月|前一月"), -1),
+        (re.compile(r"下個月|下一個月|次月|隔月|後一個月"), 1),
+    ),
+    "en": (
+        (
+            re.compile(
+                r"\b(?:the )?(?:month before|previous month|prior month|preceding month)\b|\ba month (?:earlier|before)\b",
+                re.I,
+            ),
+            -1,
+        ),
+        (re.compile(r"\b(?:the )?(?:next|following|subsequent) month\b|\ba month later\b", re.I), 1),
+    ),
+}
+_MONTH_NAMES = "January February March April May June July August September October November December".split()
 
 
-def relative_years(question: str, lang: str, base: int) -> str:
-    """``question`` with a year said relative to ``base`` (Gregorian) written out, in the report's form
-    for ``lang`` (ROC years in Chinese, Gregorian in English)."""
-    for pattern, step in _RELATIVE_YEARS["zh" if lang == "zh" else "en"]:
-        year = base + step
-        question = pattern.sub(f"{year - 1911}年" if lang == "zh" else str(year), question)
+def relative_dates(question: str, lang: str, year: int, month: int | None = None) -> str:
+    """``question`` with a year or month said relative to the previous turn's (``year`` Gregorian,
+    ``month``) written out, in the report's form for ``lang`` (ROC years in Chinese)."""
+    key = "zh" if lang == "zh" else "en"
+    for pattern, step in _RELATIVE_YEARS[key]:
+        question = pattern.sub(f"{year + step - 1911}年" if key == "zh" else str(year + step), question)
+    if month is not None:
+        for pattern, step in _RELATIVE_MONTHS[key]:
+            m = month + step
+            if 1 <= m <= 12:
+                question = pattern.sub(f"{m}月" if key == "zh" else _MONTH_NAMES[m - 1], question)
     return question
 
 
-_ZH_NARROW = re.compile(r"^(?:那麼|那|還有|另外|至於)?其中")
+# "其中<X>…" (of which X), "各<X>分別…" (each X): a part of the previous figure.
+_ZH_NARROW = re.compile(r"^(?:那麼|那|還有|另外|至於)?(?:其中|各)(?=.*分別|(?<=其中))")
 _ZH_ASK_TAIL = re.compile(
     r"(?:的)?(?:有|是|共有|則有|佔)?(?:多少|幾)(?:個|位|名|人|件|次|人次|張)?(?:人|件|次)?(?:呢)?[？?。]*$"
     r"|(?:的呢|呢|的情況呢|如何呢)[？?。]*$"
 )
+_ZH_EACH_TAIL = re.compile(r"(?:的)?(?:人數|件數|數字|數量)?分別(?:是|為|有)?(?:多少|幾)?.*$")
 _EN_NARROW = re.compile(r"\bof (?:those|them|these)\b", re.I)
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 
 
 def follow_up_term(question: str, previous: str, lang: str, narrowing_only: bool = False) -> tuple[str, ...]:
-    """What a short follow-up names that the previous question did not: "出境" of "那其中出境的有多少？",
-    "Matsu" of "How many of those went through Matsu?" (English: its names, the capitalised words).
+    """What a short follow-up names as a part of the previous question's figure: <X> of "其中<X>有多少？",
+    of "各<X>分別是多少？" or of "那<X>呢？"; in English the names (capitalised words) of "How many of those
+    ... <Name>?".
     Forms to look the term up by: as written, and a Chinese term without its suffix ("越南籍" -> "越南").
     Empty when the follow-up names nothing new, or (``narrowing_only``) when it does not narrow
     ("其中…", "… of those …")."""
@@ -197,7 +219,8 @@ def follow_up_term(question: str, previous: str, lang: str, narrowing_only: bool
         if narrowing_only and not _ZH_NARROW.search(q):
             return ()
         body = _ZH_NARROW.sub("", q)
-        body = re.sub(r"^(?:那麼|那|還有|另外|至於)", "", body)
+        body = re.sub(r"^(?:那麼|那|還有|另外|至於)?各?", "", body)
+        body = _ZH_EACH_TAIL.sub("", body)
         body = _ZH_ASK_TAIL.sub("", body).strip()
         body = re.sub(r"^的|的$", "", body)
         # A term the previous question also used may still narrow it ("出境" of "入出境").

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.conversation import Conversation, common_span, topic_span
+from app.answering.question import analyze
+from app.conversation import Conversation, Missing, common_span, topic_span
 from app.records import Answer, Citation
 from ingest.records import Office, Table, TableRow
 
@@ -153,3 +154,129 @@ def test_a_new_term_after_a_narrative_answer_is_asked_of_the_previous_topic(conv
     assert topic_span(prev.question, quote) == "就業金卡"
     resolved = conv.resolve("那總申請件數呢？", "zh", prev)
     assert "就業金卡" in resolved and "總申請件數" in resolved and "核發多少張" not in resolved
+
+
+SERVICES = Table(
+    table_id="table/06",
+    section_id="appendix/tables/06",
+    title_zh="112年移民照顧輔導成果統計表",
+    title_en="Immigrant Counseling and Assistance",
+    unit_zh="次",
+    unit_en="Times",
+    columns=("諮詢服務 Counseling Service", "轉介服務 Referral Service", "志工服務 Volunteer Service"),
+    rows=(TableRow("7月", "Jul", ("10", "3", "40")), TableRow("總計", "Total", ("100", "30", "400"))),
+)
+VISITORS = Table(
+    table_id="table/03",
+    section_id="appendix/tables/03",
+    title_zh="112年大陸地區專業、商務人士進入台灣地區申請案件統計表",
+    title_en="Number of Mainland Chinese Visitors",
+    unit_zh="人次",
+    unit_en="Passengers",
+    columns=(
+        "申請 Applicants / 合計 Total",
+        "申請 Applicants / 男 Male",
+        "核准 Approval / 合計 Total",
+        "核准 Approval / 男 Male",
+    ),
+    rows=(TableRow("總計", "Total", ("900", "500", "800", "450")),),
+)
+NO_FAX = Office(
+    office_id="o2",
+    section_id="appendix/offices/5",
+    region_zh="五、國境事務大隊",
+    region_en="E. BORDER",
+    group_zh="",
+    group_en="",
+    name_zh="松山機場國境事務隊",
+    name_en="Songshan Airport Border Affairs Brigade",
+    address_zh="臺北市松山區敦化北路340-9號",
+    address_en="No.340-9, Dunhua N. Rd.",
+    phone="02-25474161",
+)
+
+
+@pytest.fixture
+def wide() -> Conversation:
+    return Conversation(
+        [PLACES_TABLE, SPOUSES, SERVICES, VISITORS],
+        [OFFICE, NO_FAX],
+        {"高雄", "臺中"},
+        {"zh/3/1/2": "112 年查處逾期停（居）留外來人口計 4 萬 2,851 人。"},
+    )
+
+
+def test_a_distinctive_label_word_names_its_column(wide: Conversation) -> None:
+    prev = wide.state(
+        "How many counseling services were given in July 2023?",
+        _answer("10 times: Counseling Service, Jul.", "appendix/tables/06", "x", "en"),
+    )
+    follow = wide.follow_up("And how many referrals?", "en", prev)
+    assert follow.cell is not None and follow.cell.table.columns[follow.cell.col].startswith("轉介服務")
+    assert follow.cell.row == 0  # the July row is kept
+    # "service", shared by every column, names none of them on its own.
+    assert wide.follow_up("And the service?", "en", prev).cell is None
+
+
+def test_a_label_the_previous_question_named_is_kept_where_its_answer_read_another_column(
+    wide: Conversation,
+) -> None:
+    prev = wide.state(
+        "How many applications were approved in 2023?",
+        _answer("900 passengers: Applicants, total.", "appendix/tables/03", "x", "en"),
+    )
+    assert prev.cell is not None and prev.cell.col == 0  # the previous turn read the Applicants column
+    follow = wide.follow_up("How many of those were men?", "en", prev)
+    assert follow.cell is not None and follow.cell.table.columns[follow.cell.col] == "核准 Approval / 男 Male"
+
+
+def test_a_part_the_table_does_not_label_is_not_in_the_report(wide: Conversation) -> None:
+    prev = wide.state(
+        "112年7月高雄港入出境有多少人次？", _answer("7月的高雄港為 24,107 人次。", "appendix/tables/01", "x")
+    )
+    follow = wide.follow_up("那其中出境的有多少？", "zh", prev)
+    assert follow.missing == Missing.BREAKDOWN and follow.cell is None
+    assert wide.follow_up("那高雄機場呢？", "zh", prev).missing == Missing.NONE  # a label it has
+
+
+def test_another_year_that_the_evidence_never_states_is_not_in_the_report(wide: Conversation) -> None:
+    prev = wide.state(
+        "112年查處逾期停居留的外來人口有多少人？",
+        _answer("112 年查處逾期停（居）留外來人口計 4 萬 2,851 人。", "zh/3/1/2", "4 萬 2,851 人"),
+    )
+    assert wide.follow_up("那111年呢？", "zh", prev).missing == Missing.YEAR
+    assert wide.follow_up("那前一年呢？", "zh", prev).missing == Missing.YEAR  # said relative to 112年
+    table_prev = wide.state(
+        "112年7月高雄港入出境有多少人次？", _answer("7月的高雄港為 24,107 人次。", "appendix/tables/01", "x")
+    )
+    assert wide.follow_up("那113年呢？", "zh", table_prev).missing == Missing.YEAR
+
+
+def test_an_office_field_the_directory_leaves_empty_is_not_in_the_report(wide: Conversation) -> None:
+    prev = wide.state(
+        "松山機場國境事務隊的電話是多少？",
+        _answer("松山機場國境事務隊電話為 02-25474161。", "appendix/offices/5", "x"),
+    )
+    assert prev.office == NO_FAX
+    assert wide.follow_up("傳真呢？", "zh", prev).missing == Missing.FIELD
+    assert wide.follow_up("地址呢？", "zh", prev).missing == Missing.NONE
+
+
+def test_a_resolved_cell_or_office_field_is_answered_from_the_record(wide: Conversation) -> None:
+    prev = wide.state(
+        "112年7月高雄港入出境有多少人次？", _answer("7月的高雄港為 24,107 人次。", "appendix/tables/01", "x")
+    )
+    follow = wide.follow_up("那8月呢？", "zh", prev)
+    draft = wide.draft(follow, analyze(follow.question, "zh"))
+    assert draft is not None and not draft.abstained and "37,958" in draft.answer
+    assert draft.citations[0].section_id == "appendix/tables/01"
+    office = wide.state(
+        "臺北市服務站的地址在哪裡？",
+        _answer("臺北市服務站地址為臺北市中正區廣州街15號。", "appendix/offices/2", "x"),
+    )
+    follow = wide.follow_up("電話呢？", "zh", office)
+    draft = wide.draft(follow, analyze(follow.question, "zh"))
+    assert draft is not None and "02-23885185" in draft.answer
+    missing = wide.follow_up("那其中出境的有多少？", "zh", prev)
+    abstention = wide.draft(missing, analyze(missing.question, "zh"))
+    assert abstention is not None and abstention.abstained and "24,107" not in abstention.answer
