@@ -454,8 +454,8 @@ class Conversation:
         named = _named_columns(table, question, lang, weights)
         if not named and new_row == cell.row:
             term = follow_up_term(question, prev.question, lang)
-            if term and lang == "zh" and not self._table_names(table, term):
-                return None, Missing.BREAKDOWN  # "那其中<X>呢？" where the table has no <X>
+            if term and not self._table_names(table, term, lang):
+                return None, Missing.BREAKDOWN  # "那其中<X>呢？", "And <Name>?" where the table has no <X>
             return None, Missing.NONE
         # Labels the previous question named that its answer's cell lacks (the previous turn read
         # another column of the same table) are kept where the follow-up does not replace them.
@@ -509,13 +509,16 @@ class Conversation:
         return best[1] if best else None
 
     @staticmethod
-    def _table_names(table: Table, term: tuple[str, ...]) -> bool:
-        """Whether the table's title, unit or labels name one of the term's forms."""
-        text = _fold(
-            " ".join([table.title_zh, table.title_en, table.unit_zh, *table.columns])
-            + " ".join(f"{r.label_zh} {r.label_en}" for r in table.rows)
-        ).replace(" ", "")
-        return any(_fold(t).replace(" ", "") in text for t in term)
+    def _table_names(table: Table, term: tuple[str, ...], lang: str) -> bool:
+        """Whether the table's title, unit or labels name one of the term's forms (Chinese), or any
+        word of the names an English follow-up gives (lenient: a name half in the table is kept)."""
+        text = " ".join([table.title_zh, table.title_en, table.unit_zh, table.unit_en, *table.columns])
+        text += " " + " ".join(f"{r.label_zh} {r.label_en}" for r in table.rows)
+        if lang == "zh":
+            folded = _fold(text).replace(" ", "")
+            return any(_fold(t).replace(" ", "") in folded for t in term)
+        words = {_stem(w) for w in _en_words(text)}
+        return any(_stem(w) in words for name in term for w in _en_words(name) if w not in _EN_STOP)
 
     def _restate_office(self, lang: str, office: Office, ask: str) -> str:
         if lang == "zh":

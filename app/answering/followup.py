@@ -233,5 +233,10 @@ def follow_up_term(question: str, previous: str, lang: str, narrowing_only: bool
     if narrowing_only and not _EN_NARROW.search(q):
         return ()
     low = previous.lower()
-    names = [m.group(0) for m in _NAME.finditer(q) if m.start() > 0 and m.group(0).lower() not in low]
+    names = []
+    for m in _NAME.finditer(q):
+        # The question's first word is capitalised as a sentence start, not as a name ("And Hualien").
+        name = m.group(0) if m.start() > 0 else m.group(0).partition(" ")[2]
+        if name and name.lower() not in low:
+            names.append(name)
     return tuple(names)

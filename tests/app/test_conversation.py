@@ -280,3 +280,13 @@ def test_a_resolved_cell_or_office_field_is_answered_from_the_record(wide: Conve
     missing = wide.follow_up("那其中出境的有多少？", "zh", prev)
     abstention = wide.draft(missing, analyze(missing.question, "zh"))
     assert abstention is not None and abstention.abstained and "24,107" not in abstention.answer
+
+
+def test_an_english_follow_up_naming_what_the_table_lacks_is_not_in_the_report(wide: Conversation) -> None:
+    prev = wide.state(
+        "How many entries and exits were there at Kaohsiung Sea Port in July 2023?",
+        _answer("24,107 passengers: Kaohsiung Sea Port, Jul.", "appendix/tables/01", "x", "en"),
+    )
+    assert wide.follow_up("And Penghu Harbor?", "en", prev).missing == Missing.BREAKDOWN
+    follow = wide.follow_up("And Kaohsiung Airport?", "en", prev)
+    assert follow.missing == Missing.NONE and follow.cell is not None and follow.cell.col == 1
