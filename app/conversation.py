@@ -226,7 +226,9 @@ class Conversation:
         section_texts: dict[str, str] | None = None,
         view: ReportView | None = None,
     ) -> None:
-        self.tables = {t.section_id: t for t in tables}
+        tables = list(tables)
+        english = _english_names(tables)
+        self.tables = {t.section_id: _with_english(t, english) for t in tables}
         self.section_texts = section_texts or {}
         self.offices = list(offices)
         self.places = set(places)
@@ -362,10 +364,11 @@ class Conversation:
     def _narrows_beyond(self, question: str, lang: str, prev: TurnState) -> bool:
         """A narrowing follow-up ("其中<X>有多少？", "How many of those <X>?") after a narrative answer
         whose evidence (section and twin) never names the part <X>: the report does not break it down."""
+        evidence = " ".join(self._evidence_texts(prev))
         term = follow_up_term(question, prev.question, lang, narrowing_only=True)
         if not term:
             return False
-        text = _fold(" ".join(self._evidence_texts(prev))).replace(" ", "")
+        text = _fold(evidence).replace(" ", "")
         found = [_fold(t).replace(" ", "") in text for t in term]
         # Chinese: the term or its stem; English: every name it gives.
         return not (any(found) if lang == "zh" else all(found))
@@ -460,7 +463,7 @@ class Conversation:
         # Labels the previous question named that its answer's cell lacks (the previous turn read
         # another column of the same table) are kept where the follow-up does not replace them.
         own = {lab.zh or lab.en for lab in cell.col_labels}
-        earlier = _named_columns(table, prev.question, prev.lang, weights) - named - own
+        earlier = _named_columns(table, prev.question, prev.lang, weights, best_only=False) - named - own
         new_col = None
         for labels in ([named | earlier] if earlier else []) + [named]:
             col = self._best_column(table, cell, labels)
@@ -581,6 +584,40 @@ class Conversation:
         return out
 
 
+def _english_names(tables: list[Table]) -> dict[str, str]:
+    """Chinese label -> its English, from every bilingual label of the report's tables."""
+    out: dict[str, str] = {}
+    for t in tables:
+        parts = [p for c in t.columns for p in c.split(" / ")] + [
+            f"{r.label_zh} {r.label_en}" for r in t.rows
+        ]
+        for part in parts:
+            zh, en = _bilingual(part)
+            if zh and en:
+                out.setdefault(_zh_stem(zh), en)
+    return out
+
+
+def _zh_stem(zh: str) -> str:
+    """A Chinese label without its parenthesised note: "基隆港 (自112.4.1起)" -> "基隆港"."""
+    return _fold(re.sub(r"\s*[(（][^)）]*[)）]\s*", "", zh)).strip()
+
+
+def _with_english(table: Table, english: dict[str, str]) -> Table:
+    """``table`` with the English of a Chinese-only column label taken from the same label elsewhere
+    in the report (the e-Gate table prints "基隆港 (自112.4.1起)" without the "Keelung Sea Port" that the
+    places table gives it), so an English follow-up can name it."""
+
+    def complete(part: str) -> str:
+        zh, en = _bilingual(part)
+        if zh and not en and _zh_stem(zh) in english:
+            return f"{part.strip()} {english[_zh_stem(zh)]}"
+        return part
+
+    columns = tuple(" / ".join(complete(p) for p in c.split(" / ")) for c in table.columns)
+    return table if columns == table.columns else replace(table, columns=columns)
+
+
 def _label_weights(table: Table) -> dict[str, float]:
     """English label words of ``table`` weighted by how few of its labels use them ("referral" names one
     column; "service", shared by most, hardly distinguishes any)."""
@@ -593,14 +630,25 @@ def _label_weights(table: Table) -> dict[str, float]:
     return {w: 1.0 / n for w, n in counts.items()}
 
 
-def _named_columns(table: Table, question: str, lang: str, weights: dict[str, float]) -> set[str]:
-    """The column labels of ``table`` (by their zh form) that ``question`` names, totals aside; a label
-    inside a longer named one ("高雄" in "高雄港") is not a second one."""
-    named: set[str] = set()
+def _named_columns(
+    table: Table, question: str, lang: str, weights: dict[str, float], *, best_only: bool = True
+) -> set[str]:
+    """The column labels of ``table`` (by their zh form) that ``question`` names, totals aside. Of two
+    labels at one level of the header the better-matched one is named ("kaohsiung port": Kaohsiung Sea
+    Port, not Kaohsiung Airport), and a label inside a longer named one ("高雄" in "高雄港") is not a
+    second one."""
+    best: dict[int, tuple[int, set[str]]] = {}
     for column in table.columns:
-        for lab in _col_labels(column):
-            if not lab.is_total and lab.found_in(question, lang, weights):
-                named.add(lab.zh or lab.en)
+        for level, lab in enumerate(_col_labels(column)):
+            score = 0 if lab.is_total else lab.found_in(question, lang, weights)
+            if not score:
+                continue
+            top, keys = best.setdefault(level, (score, set()))
+            if best_only and score > top:
+                best[level] = (score, {lab.zh or lab.en})
+            elif score == top or not best_only:
+                keys.add(lab.zh or lab.en)
+    named = {key for _, keys in best.values() for key in keys}
     return {n for n in named if not any(n != m and n in m for m in named)}
 
 

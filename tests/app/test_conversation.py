@@ -290,3 +290,28 @@ def test_an_english_follow_up_naming_what_the_table_lacks_is_not_in_the_report(w
     assert wide.follow_up("And Penghu Harbor?", "en", prev).missing == Missing.BREAKDOWN
     follow = wide.follow_up("And Kaohsiung Airport?", "en", prev)
     assert follow.missing == Missing.NONE and follow.cell is not None and follow.cell.col == 1
+
+
+EGATES = Table(
+    table_id="table/02",
+    section_id="appendix/tables/02",
+    title_zh="112年自動查驗通關系統註冊及通關人數統計表",
+    title_en="Number of e-Gate Applicants and Users",
+    unit_zh="人次",
+    unit_en="Passengers",
+    columns=("高雄機場 Kaohsiung Airport / 通關 Users", "高雄港 (自112.9.1起) / 通關 Users"),
+    rows=(TableRow("總計", "Total", ("1,000", "67")),),
+)
+
+
+def test_a_chinese_only_label_is_named_by_the_english_the_report_gives_it_elsewhere() -> None:
+    conv = Conversation([PLACES_TABLE, EGATES], [], {"高雄"})
+    prev = conv.state(
+        "How many e-Gate users were there at Kaohsiung Airport in 2023?",
+        _answer("1,000 passengers: Kaohsiung Airport, Users, total.", "appendix/tables/02", "x", "en"),
+    )
+    follow = conv.follow_up("And Kaohsiung port?", "en", prev)
+    # "kaohsiung" names both columns; "port" only the sea port's (its English from the places table).
+    assert follow.cell is not None and follow.cell.col == 1
+    draft = conv.draft(follow, analyze(follow.question, "en"))
+    assert draft is not None and "67" in draft.answer and "Kaohsiung Sea Port" in draft.answer
