@@ -72,6 +72,7 @@ _EN_STOP = frozenset(
     nia 2023 year""".split()
 )
 _ZH_PRONOUN = re.compile(r"它們|他們|她們|它|其|該單位|該機關|該計畫|這些|那些|此")
+_EN_NARROWING = re.compile(r"\bof (?:those|them|these)\b", re.I)
 _EN_PRONOUN = re.compile(r"\b(?:it|its|they|them|their|those|these|he|his|she|her)\b", re.I)
 # "of those/them" and "they" refer to what the previous question counted ("How many X ...").
 _EN_PLURAL = re.compile(r"\b(?:they|them|those|these|their)\b", re.I)
@@ -366,6 +367,12 @@ class Conversation:
         whose evidence (section and twin) never names the part <X>: the report does not break it down."""
         evidence = " ".join(self._evidence_texts(prev))
         term = follow_up_term(question, prev.question, lang, narrowing_only=True)
+        if lang == "en" and _EN_NARROWING.search(question):
+            # "How many of those were women?": none of the words it adds is in the evidence.
+            asked = {_stem(w) for w in _en_words(prev.question)}
+            words = {_stem(w) for w in _en_words(question) if w not in _EN_STOP and len(w) > 2} - asked
+            if words and not words & {_stem(w) for w in _en_words(evidence)}:
+                return True
         if not term:
             return False
         text = _fold(evidence).replace(" ", "")

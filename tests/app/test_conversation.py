@@ -315,3 +315,14 @@ def test_a_chinese_only_label_is_named_by_the_english_the_report_gives_it_elsewh
     assert follow.cell is not None and follow.cell.col == 1
     draft = conv.draft(follow, analyze(follow.question, "en"))
     assert draft is not None and "67" in draft.answer and "Kaohsiung Sea Port" in draft.answer
+
+
+def test_of_those_adding_a_word_the_narrative_evidence_never_uses_is_not_in_the_report() -> None:
+    conv = Conversation([], [], (), {"en/3/2": "In 2023, 109 foreign victims were newly placed in shelters."})
+    prev = conv.state(
+        "How many foreign victims were newly placed in shelters in 2023?",
+        _answer("109 foreign victims were newly placed.", "en/3/2", "109 foreign victims", "en"),
+    )
+    assert conv.follow_up("How many of those were women?", "en", prev).missing == Missing.BREAKDOWN
+    assert conv.follow_up("How many of those were foreign?", "en", prev).missing == Missing.NONE
+    assert conv.follow_up("How many were placed in shelters?", "en", prev).missing == Missing.NONE
