@@ -68,9 +68,10 @@ _EN_LABEL_WORDS = {
 }
 _EN_STOP = frozenset(
     """a an and are as at be by for from how in is it its of on or the their them there these this
-    those to was were what when where which who with did does do many much any all total number
-    nia 2023 year""".split()
+    those to was were what when where which who with did does do had has have many much any all total
+    number nia 2023 year""".split()
 )
+_EN_OCCURRENCES = frozenset({"times", "occasions"})  # counted units that are no antecedent of "they"
 _ZH_PRONOUN = re.compile(r"它們|他們|她們|它|其|該單位|該機關|該計畫|這些|那些|此")
 _EN_NARROWING = re.compile(r"\bof (?:those|them|these)\b", re.I)
 _EN_PRONOUN = re.compile(r"\b(?:it|its|they|them|their|those|these|he|his|she|her)\b", re.I)
@@ -543,7 +544,8 @@ class Conversation:
             return prev.office.name_zh if prev.lang == "zh" else prev.office.name_en
         if prev.lang == "en" and _EN_PLURAL.search(question):
             m = _EN_COUNTED.search(prev.question)
-            if m:
+            # "How many times were <X> deployed?": "they" are the <X>, not the times.
+            if m and m.group(1).lower() not in _EN_OCCURRENCES:
                 return "the " + m.group(1)
         return common_span(prev.question, prev.evidence, prev.lang)
 
@@ -722,7 +724,8 @@ def common_span(question: str, evidence: str, lang: str) -> str:
         while run and (run[-1].lower() in _EN_STOP or run[-1].lower().endswith("ed")):
             run.pop()
         content = [x for x in run if x.lower() not in _EN_STOP]
-        if len(content) > len([x for x in best_words if x.lower() not in _EN_STOP]):
+        # Of two equally long spans the later: "How many <counted> did <subject> …" names its subject last.
+        if content and len(content) >= len([x for x in best_words if x.lower() not in _EN_STOP]):
             best_words = run
         run = []
     while best_words and best_words[0].lower() in _EN_STOP - {"the"}:

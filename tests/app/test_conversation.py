@@ -326,3 +326,23 @@ def test_of_those_adding_a_word_the_narrative_evidence_never_uses_is_not_in_the_
     assert conv.follow_up("How many of those were women?", "en", prev).missing == Missing.BREAKDOWN
     assert conv.follow_up("How many of those were foreign?", "en", prev).missing == Missing.NONE
     assert conv.follow_up("How many were placed in shelters?", "en", prev).missing == Missing.NONE
+
+
+def test_english_pronouns_refer_to_the_counted_thing_or_the_later_subject() -> None:
+    conv = Conversation([], [], ())
+    quote = "In 2023, the mobile service vehicles were deployed 458 times, responding to 12,929 requests."
+    prev = conv.state(
+        "How many times were the mobile service vehicles deployed in 2023?",
+        _answer("458.", "en/5/1", quote, "en"),
+    )
+    # "times" counts occurrences: "they" are the vehicles.
+    assert "mobile service vehicles respond" in conv.resolve(
+        "How many requests did they respond to?", "en", prev
+    )
+    quote = "The New Immigrant Global News Website: by the end of 2023 it had published 10,000 news articles."
+    prev = conv.state(
+        "How many new immigrant news items had the global news website produced by the end of 2023?",
+        _answer("10,000.", "en/5/3", quote, "en"),
+    )
+    resolved = conv.resolve("And how many followers does its Facebook page have?", "en", prev)
+    assert "the global news website's Facebook page" in resolved
