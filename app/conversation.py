@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -73,6 +73,13 @@ _EN_STOP = frozenset(
 )
 _EN_OCCURRENCES = frozenset({"times", "occasions"})  # counted units that are no antecedent of "they"
 _ZH_PRONOUN = re.compile(r"它們|他們|她們|它|其|該單位|該機關|該計畫|這些|那些|此")
+_ZH_NARROW = re.compile(r"其中|各.*分別")
+# Dates and times, which are no figure a follow-up asks for ("自 112 年 2 月 20 日 9 時起", "June 14, 2023").
+_DATES = re.compile(
+    r"\d+\s*[年月日時]|\b(?:19|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|"
+    r"October|November|December)\s+\d{1,2}\b",
+    re.I,
+)
 _EN_NARROWING = re.compile(r"\bof (?:those|them|these)\b", re.I)
 _EN_PRONOUN = re.compile(r"\b(?:it|its|they|them|their|those|these|he|his|she|her)\b", re.I)
 # "of those/them" and "they" refer to what the previous question counted ("How many X ...").
@@ -191,6 +198,8 @@ class TurnState:
     cell: Cell | None = None
     office: Office | None = None
     evidence: str = ""  # the first citation's quote: where the subject of a pronoun is looked up
+    answer: str = ""  # the answer given, and its citations (a follow-up may be answered by the same evidence)
+    citations: tuple[Citation, ...] = ()
 
 
 class Missing(StrEnum):
@@ -215,6 +224,7 @@ class FollowUp:
     ask: str = ""  # the office field asked
     missing: Missing = Missing.NONE
     section_id: str | None = None  # where the previous answer came from (cited by an abstention)
+    previous: TurnState | None = field(default=None, compare=False)  # the turn it follows up
 
 
 class Conversation:
@@ -257,6 +267,8 @@ class Conversation:
             cell=cell,
             office=office,
             evidence=(first.quote + "\n" + self.section_texts.get(first.section_id, "")) if first else "",
+            answer=answer.answer,
+            citations=tuple(answer.citations),
         )
 
     def _office(self, text: str, section_id: str) -> Office | None:
@@ -280,6 +292,9 @@ class Conversation:
         the previous turn's table, the office just answered) and what the report lacks for it."""
         if not self._is_follow_up(question, lang, prev):
             return FollowUp(question)
+        return replace(self._follow_up(question, lang, prev), previous=prev)
+
+    def _follow_up(self, question: str, lang: str, prev: TurnState) -> FollowUp:
         year = max(prev.analysis.years) if prev.analysis.years else REPORT_YEAR
         months = set(prev.analysis.months)
         if prev.cell is not None:
@@ -380,6 +395,39 @@ class Conversation:
         found = [_fold(t).replace(" ", "") in text for t in term]
         # Chinese: the term or its stem; English: every name it gives.
         return not (any(found) if lang == "zh" else all(found))
+
+    # -- the previous answer's evidence ---------------------------------------------------------
+    def review(self, question: str, lang: str, prev: TurnState, draft: Draft) -> Draft:
+        """``draft`` (the answer to the resolved follow-up), or the previous narrative answer where that
+        states what the follow-up adds next to a figure and ``draft`` does not name it at all ("那<X>呢？"
+        after a sentence that gives <X> too): the evidence already shown answers it."""
+        if prev.abstained or prev.cell is not None or prev.office is not None or not prev.answer:
+            return draft
+        if _ZH_NARROW.search(question) or _EN_NARROWING.search(question):
+            return draft  # a part of the previous figure: the sentence naming it need not give its figure
+        terms = self._added_terms(question, lang, prev)
+        if not terms or (not draft.abstained and _names_all(draft.answer, terms, lang)):
+            return draft
+        for clause in re.split(r"[，,；;。]|(?<=[.!?])\s", prev.answer):
+            if figure_values(_DATES.sub(" ", clause)) and _names_all(clause, terms, lang):
+                return Draft(
+                    prev.answer,
+                    False,
+                    prev.citations,
+                    "follow-up: stated by the previous evidence",
+                    route=Route.NARRATIVE,
+                )
+        return draft
+
+    @staticmethod
+    def _added_terms(question: str, lang: str, prev: TurnState) -> tuple[str, ...]:
+        """What the follow-up names that the previous question did not (Chinese: its term; English: its
+        content words)."""
+        if lang == "zh":
+            return follow_up_term(question, prev.question, lang)
+        asked = {_stem(w) for w in _en_words(prev.question)}
+        words = [w for w in _en_words(question) if w not in _EN_STOP and len(w) > 2 and _stem(w) not in asked]
+        return tuple(dict.fromkeys(words))
 
     # -- answering from the record a follow-up resolved ------------------------------------------
     def draft(self, follow: FollowUp, q: QuestionAnalysis) -> Draft | None:
@@ -625,6 +673,15 @@ def _with_english(table: Table, english: dict[str, str]) -> Table:
 
     columns = tuple(" / ".join(complete(p) for p in c.split(" / ")) for c in table.columns)
     return table if columns == table.columns else replace(table, columns=columns)
+
+
+def _names_all(text: str, terms: tuple[str, ...], lang: str) -> bool:
+    """Chinese: ``text`` names one of the term's forms; English: every content word."""
+    if lang == "zh":
+        folded = _fold(text).replace(" ", "")
+        return any(_fold(t).replace(" ", "") in folded for t in terms)
+    words = {_stem(w) for w in _en_words(text)}
+    return all(_stem(t) in words for t in terms)
 
 
 def _label_weights(table: Table) -> dict[str, float]:

@@ -150,6 +150,10 @@ class Pipeline:
             state = replace(state, draft=direct, answerer="conversation")
         else:
             state = chain.invoke(ChainState(q=q))
+            if follow.previous is not None and state.draft is not None:
+                reviewed = self.conversation.review(text, lang, follow.previous, state.draft)
+                if reviewed is not state.draft:  # the previous answer's evidence states what it adds
+                    state = replace(state, draft=reviewed, answerer="conversation")
         draft: Draft = state.draft  # type: ignore[assignment]
         return Answer(
             question=text,

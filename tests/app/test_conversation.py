@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.answering.question import analyze
+from app.answering.types import Draft
 from app.conversation import Conversation, Missing, common_span, topic_span
 from app.records import Answer, Citation
 from ingest.records import Office, Table, TableRow
@@ -346,3 +347,18 @@ def test_english_pronouns_refer_to_the_counted_thing_or_the_later_subject() -> N
     )
     resolved = conv.resolve("And how many followers does its Facebook page have?", "en", prev)
     assert "the global news website's Facebook page" in resolved
+
+
+def test_a_follow_up_the_previous_sentence_answers_next_to_a_figure_gets_that_sentence() -> None:
+    conv = Conversation([], [], ())
+    sentence = "截至 112 年底止，產出新聞逾 1 萬則，網站瀏覽量 871 萬 6,589 次。"
+    prev = conv.state("截至112年底新聞網產出多少則新聞？", _answer(sentence, "zh/5/3/2", sentence))
+    elsewhere = Draft("新聞網自 103 年起上線運作。", False, (Citation("zh/5/3/1", "p", "p", 1, "x"),))
+    reviewed = conv.review("那網站瀏覽量呢？", "zh", prev, elsewhere)
+    assert reviewed.answer == sentence and reviewed.citations == prev.citations
+    named = Draft("網站瀏覽量 871 萬 6,589 次。", False, ())
+    assert conv.review("那網站瀏覽量呢？", "zh", prev, named) is named  # the answer names it: kept
+    assert conv.review("那臉書粉絲呢？", "zh", prev, elsewhere) is elsewhere  # not in the sentence
+    dated = "自 112 年 2 月 20 日 9 時起，恢復港澳居民來臺自由行。"
+    prev = conv.state("港澳自由行何時恢復？", _answer(dated, "zh/6/1/3", dated))
+    assert conv.review("那港澳居民呢？", "zh", prev, elsewhere) is elsewhere  # only a date next to it

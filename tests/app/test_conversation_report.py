@@ -74,3 +74,9 @@ def test_an_office_field_the_directory_leaves_empty_and_one_it_gives(pipeline):
     assert no_fax.abstained and not _has(no_fax.answer, "02-25474161")
     _, fax = _two_turns(pipeline, "臺北市服務站的電話是多少？", "傳真呢？")
     assert not fax.abstained and _has(fax.answer, "02-23310594")
+
+
+def test_a_figure_the_previous_sentence_gives_answers_the_follow_up_naming_it(pipeline):
+    one, two = _two_turns(pipeline, "截至112年底，新住民全球新聞網產出多少則新聞？", "那網站瀏覽量呢？")
+    assert _has(one.answer, "871萬6,589")  # the sentence answered gives the follow-up's figure too
+    assert _has(two.answer, "871萬6,589", "8,716,589") and not two.abstained
