@@ -384,7 +384,7 @@ class Conversation:
         evidence = " ".join(self._evidence_texts(prev))
         term = follow_up_term(question, prev.question, lang, narrowing_only=True)
         if lang == "en" and _EN_NARROWING.search(question):
-            # "How many of those were women?": none of the words it adds is in the evidence.
+            # "… of those <X>?": none of the words the follow-up adds is in the evidence.
             asked = {_stem(w) for w in _en_words(prev.question)}
             words = {_stem(w) for w in _en_words(question) if w not in _EN_STOP and len(w) > 2} - asked
             if words and not words & {_stem(w) for w in _en_words(evidence)}:
