@@ -29,7 +29,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from app.answering.figures import figure_values
-from app.answering.followup import follow_up_term, is_follow_up, relative_dates, resolve_follow_up
+from app.answering.followup import asks_total, follow_up_term, is_follow_up, relative_dates, resolve_follow_up
 from app.answering.offices import OfficeMatch, answer_office
 from app.answering.question import REPORT_YEAR, ROC_OFFSET, QuestionAnalysis, analyze, months_in, years_in
 from app.answering.tables import CellMatch, answer_cell, compatible
@@ -241,6 +241,7 @@ class Conversation:
         tables = list(tables)
         english = _english_names(tables)
         self.tables = {t.section_id: _with_english(t, english) for t in tables}
+        self._printed = {t.section_id: t for t in tables}  # as the answerers read them
         self.section_texts = section_texts or {}
         self.offices = list(offices)
         self.places = set(places)
@@ -255,7 +256,8 @@ class Conversation:
         if first is not None and not answer.abstained:
             table = self.tables.get(first.section_id)
             if table is not None:
-                cell = answered_cell(table, answer.answer + " " + first.quote, question)
+                cell = _phrased_cell(self._printed[first.section_id], table, q, answer.answer)
+                cell = cell or answered_cell(table, answer.answer + " " + first.quote, question)
             elif first.section_id.startswith("appendix/offices"):
                 office = self._office(answer.answer + " " + first.quote, first.section_id)
         return TurnState(
@@ -511,8 +513,17 @@ class Conversation:
             rows = [(1, i) for i, r in enumerate(table.rows) if months_in(r.label_zh, "zh") == asked]
         new_row = max(rows)[1] if rows else cell.row
         named = _named_columns(table, question, lang, weights)
+        term = follow_up_term(question, prev.question, lang)
+        if not named and new_row == cell.row and lang == "zh" and term:
+            # "警政署" names "內政部警政署" where it is part of one label only.
+            named = _labels_containing([lab for c in table.columns for lab in _col_labels(c)], term)
+            within = _labels_containing([Label(r.label_zh, r.label_en) for r in table.rows], term)
+            if len(within) == 1:
+                new_row = next(i for i, r in enumerate(table.rows) if (r.label_zh or r.label_en) in within)
         if not named and new_row == cell.row:
-            term = follow_up_term(question, prev.question, lang)
+            total = _total_cell(cell, asks_total(question, lang))
+            if total is not None:
+                return total, Missing.NONE
             if term and not self._table_names(table, term, lang):
                 return None, Missing.BREAKDOWN  # "那其中<X>呢？", "And <Name>?" where the table has no <X>
             return None, Missing.NONE
@@ -684,6 +695,34 @@ def _names_all(text: str, terms: tuple[str, ...], lang: str) -> bool:
     return all(_stem(t) in words for t in terms)
 
 
+def _labels_containing(labels: list[Label], term: tuple[str, ...]) -> set[str]:
+    """The one label (by its zh form) whose Chinese contains the term, or nothing when none or several do."""
+    forms = [_fold(t) for t in term if len(t) >= 2]
+    found = {
+        lab.zh or lab.en
+        for lab in labels
+        if not lab.is_total and any(f in _fold(lab.zh) and f != _fold(lab.zh) for f in forms)
+    }
+    return found if len(found) == 1 else set()
+
+
+def _total_cell(cell: Cell, kind: str) -> Cell | None:
+    """The cell of ``cell``'s table that totals what a follow-up asks: the whole year ("year": the total
+    row of a monthly table), or everything ("all": the total column, else the total row)."""
+    table = cell.table
+    total_rows = [i for i, r in enumerate(table.rows) if Label(r.label_zh, r.label_en).is_total]
+    total_cols = [c for c, col in enumerate(table.columns) if all(lab.is_total for lab in _col_labels(col))]
+    monthly = sum(bool(months_in(r.label_zh, "zh")) for r in table.rows) >= len(table.rows) // 2
+    if kind == "year" and monthly and total_rows and cell.row not in total_rows:
+        return Cell(table, total_rows[0], cell.col)
+    if kind == "all":
+        if total_cols and cell.col not in total_cols:
+            return Cell(table, cell.row, total_cols[0])
+        if total_rows and cell.row not in total_rows:
+            return Cell(table, total_rows[0], cell.col)
+    return None
+
+
 def _label_weights(table: Table) -> dict[str, float]:
     """English label words of ``table`` weighted by how few of its labels use them ("referral" names one
     column; "service", shared by most, hardly distinguishes any)."""
@@ -716,6 +755,20 @@ def _named_columns(
                 keys.add(lab.zh or lab.en)
     named = {key for _, keys in best.values() for key in keys}
     return {n for n in named if not any(n != m and n in m for m in named)}
+
+
+def _phrased_cell(printed: Table, table: Table, q: QuestionAnalysis, answer: str) -> Cell | None:
+    """The cell whose own answer sentence (tables.answer_cell) is ``answer``: exact where the answer
+    came from one cell, so equal values elsewhere in the table do not compete."""
+    values = figure_values(answer)
+    for r, row in enumerate(printed.rows):
+        for c, value in enumerate(row.cells):
+            if not value.strip() or not figure_values(value) or figure_values(value) - values:
+                continue
+            match = CellMatch(printed, row, printed.columns[c], value, 1.0, True, True)
+            if answer_cell(q, match).strip() == answer.strip():
+                return Cell(table, r, c)
+    return None
 
 
 def answered_cell(table: Table, text: str, question: str = "") -> Cell | None:

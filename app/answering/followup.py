@@ -240,3 +240,27 @@ def follow_up_term(question: str, previous: str, lang: str, narrowing_only: bool
         if name and name.lower() not in low:
             names.append(name)
     return tuple(names)
+
+
+# A follow-up asking the total of a dimension: the whole year (of a monthly table) or all of the places,
+# agencies or kinds ("那全年呢？", "And in total?").
+_TOTAL_CUES = {
+    "zh": (
+        re.compile(r"全年|整年|一整年|整個年度"),
+        re.compile(r"所有|全部|合計|總計|總共|總數|全國|整體|全體"),
+    ),
+    "en": (
+        re.compile(r"\b(?:whole|full|entire) year\b|\ball (?:of )?(?:the )?year\b|\bfor the year\b", re.I),
+        re.compile(
+            r"\bin total\b|\baltogether\b|\boverall\b|\bcombined\b|\btotal\b|\ball (?:the )?\w+s\b", re.I
+        ),
+    ),
+}
+
+
+def asks_total(question: str, lang: str) -> str:
+    """ "year" when a follow-up asks the whole year, "all" when it asks the total of everything, else ""."""
+    year, every = _TOTAL_CUES["zh" if lang == "zh" else "en"]
+    if year.search(question):
+        return "year"
+    return "all" if every.search(question) else ""

@@ -362,3 +362,48 @@ def test_a_follow_up_the_previous_sentence_answers_next_to_a_figure_gets_that_se
     dated = "自 112 年 2 月 20 日 9 時起，恢復港澳居民來臺自由行。"
     prev = conv.state("港澳自由行何時恢復？", _answer(dated, "zh/6/1/3", dated))
     assert conv.review("那港澳居民呢？", "zh", prev, elsewhere) is elsewhere  # only a date next to it
+
+
+AGENCIES = Table(
+    table_id="table/08",
+    section_id="appendix/tables/08",
+    title_zh="112年各司法警察機關查緝人口販運案件統計表",
+    title_en="Human Trafficking Cases",
+    unit_zh="案件",
+    unit_en="Cases",
+    columns=(
+        "合計 Total / 合計 Total",
+        "合計 Total / 性剝削 Sexual Exploitation",
+        "內政部警政署 National Police Agency, MOI / 計 Sub-Total",
+        "內政部移民署 National Immigration Agency, MOI / 計 Sub-Total",
+        "內政部移民署 National Immigration Agency, MOI / 性剝削 Sexual Exploitation",
+    ),
+    rows=(
+        TableRow("5月", "May", ("12", "4", "11", "1", "0")),
+        TableRow("6月", "Jun", ("11", "5", "9", "2", "1")),
+        TableRow("總計", "Total", ("148", "80", "132", "12", "7")),
+    ),
+)
+
+
+def test_the_cell_answered_is_the_one_whose_own_sentence_the_answer_is() -> None:
+    conv = Conversation([AGENCIES], [], ())
+    # 12 is also May's total: the answer sentence of the NIA's yearly total is the one given.
+    answer = "內政部移民署合計為 12 案件（依「112年各司法警察機關查緝人口販運案件統計表」）。"
+    prev = conv.state("112年移民署查緝人口販運案件有幾件？", _answer(answer, "appendix/tables/08", answer))
+    assert prev.cell is not None and (prev.cell.row, prev.cell.col) == (2, 3)
+    follow = conv.follow_up("其中性剝削幾件？", "zh", prev)
+    assert follow.cell is not None and (follow.cell.row, follow.cell.col) == (2, 4)
+
+
+def test_part_of_one_label_names_it_and_a_total_is_asked_by_its_dimension() -> None:
+    conv = Conversation([AGENCIES], [], ())
+    answer = "5月內政部移民署為 1 案件（依「112年各司法警察機關查緝人口販運案件統計表」）。"
+    prev = conv.state("112年5月移民署查緝幾件？", _answer(answer, "appendix/tables/08", answer))
+    assert prev.cell is not None and (prev.cell.row, prev.cell.col) == (0, 3)
+    police = conv.follow_up("那警政署呢？", "zh", prev)
+    assert police.cell is not None and (police.cell.row, police.cell.col) == (0, 2)
+    year = conv.follow_up("那全年呢？", "zh", prev)
+    assert year.cell is not None and (year.cell.row, year.cell.col) == (2, 3)  # the total row
+    every = conv.follow_up("And altogether?", "en", prev)
+    assert every.cell is not None and (every.cell.row, every.cell.col) == (0, 0)  # the total column
