@@ -399,10 +399,19 @@ class Conversation:
         return not (any(found) if lang == "zh" else all(found))
 
     # -- the previous answer's evidence ---------------------------------------------------------
-    def review(self, question: str, lang: str, prev: TurnState, draft: Draft) -> Draft:
+    def review(self, question: str, lang: str, follow: FollowUp, draft: Draft) -> Draft:
         """``draft`` (the answer to the resolved follow-up), or the previous narrative answer where that
         states what the follow-up adds next to a figure and ``draft`` does not name it at all ("那<X>呢？"
-        after a sentence that gives <X> too): the evidence already shown answers it."""
+        after a sentence that gives <X> too): the evidence already shown answers it. A year the previous
+        answer's evidence lacks stands only where ``draft`` states that year next to a figure (not a date)."""
+        prev = follow.previous
+        if prev is None:
+            return draft
+        if follow.missing == Missing.YEAR:
+            years = analyze(follow.question, lang).years - prev.analysis.years
+            clauses = re.split(r"[，,；;。]|(?<=[.!?])\s", draft.answer)
+            stated = any(years & years_in(c) and figure_values(_DATES.sub(" ", c)) for c in clauses)
+            return draft if stated and not draft.abstained else self._missing_draft(follow, lang)
         if prev.abstained or prev.cell is not None or prev.office is not None or not prev.answer:
             return draft
         if _ZH_NARROW.search(question) or _EN_NARROWING.search(question):
@@ -435,8 +444,10 @@ class Conversation:
     def draft(self, follow: FollowUp, q: QuestionAnalysis) -> Draft | None:
         """The answer to ``follow`` when it asks a record (the table cell, the office field) or the
         report lacks what it asks; None when the answerer is to answer its question."""
+        if follow.missing == Missing.YEAR:
+            return None  # the answerer may still find the year elsewhere (see review)
         if follow.missing:
-            return self._missing_draft(follow, q)
+            return self._missing_draft(follow, q.lang)
         if follow.cell is not None:
             cell = follow.cell
             row = cell.table.rows[cell.row]
@@ -460,8 +471,8 @@ class Conversation:
             )
         return None
 
-    def _missing_draft(self, follow: FollowUp, q: QuestionAnalysis) -> Draft:
-        zh = q.lang == "zh"
+    def _missing_draft(self, follow: FollowUp, lang: str) -> Draft:
+        zh = lang == "zh"
         what = {
             Missing.YEAR: ("報告沒有提供該年度的資料", "the report does not give that year"),
             Missing.BREAKDOWN: ("報告沒有列出這項細分", "the report does not break the figure down that way"),

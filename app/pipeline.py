@@ -151,8 +151,8 @@ class Pipeline:
         else:
             state = chain.invoke(ChainState(q=q))
             if follow.previous is not None and state.draft is not None:
-                reviewed = self.conversation.review(text, lang, follow.previous, state.draft)
-                if reviewed is not state.draft:  # the previous answer's evidence states what it adds
+                reviewed = self.conversation.review(text, lang, follow, state.draft)
+                if reviewed is not state.draft:  # the previous evidence answers it, or the report lacks it
                     state = replace(state, draft=reviewed, answerer="conversation")
         draft: Draft = state.draft  # type: ignore[assignment]
         return Answer(

@@ -354,14 +354,24 @@ def test_a_follow_up_the_previous_sentence_answers_next_to_a_figure_gets_that_se
     sentence = "截至 112 年底止，產出新聞逾 1 萬則，網站瀏覽量 871 萬 6,589 次。"
     prev = conv.state("截至112年底新聞網產出多少則新聞？", _answer(sentence, "zh/5/3/2", sentence))
     elsewhere = Draft("新聞網自 103 年起上線運作。", False, (Citation("zh/5/3/1", "p", "p", 1, "x"),))
-    reviewed = conv.review("那網站瀏覽量呢？", "zh", prev, elsewhere)
+    reviewed = conv.review(
+        "那網站瀏覽量呢？", "zh", conv.follow_up("那網站瀏覽量呢？", "zh", prev), elsewhere
+    )
     assert reviewed.answer == sentence and reviewed.citations == prev.citations
     named = Draft("網站瀏覽量 871 萬 6,589 次。", False, ())
-    assert conv.review("那網站瀏覽量呢？", "zh", prev, named) is named  # the answer names it: kept
-    assert conv.review("那臉書粉絲呢？", "zh", prev, elsewhere) is elsewhere  # not in the sentence
+    assert (
+        conv.review("那網站瀏覽量呢？", "zh", conv.follow_up("那網站瀏覽量呢？", "zh", prev), named) is named
+    )  # the answer names it: kept
+    assert (
+        conv.review("那臉書粉絲呢？", "zh", conv.follow_up("那臉書粉絲呢？", "zh", prev), elsewhere)
+        is elsewhere
+    )  # not in the sentence
     dated = "自 112 年 2 月 20 日 9 時起，恢復港澳居民來臺自由行。"
     prev = conv.state("港澳自由行何時恢復？", _answer(dated, "zh/6/1/3", dated))
-    assert conv.review("那港澳居民呢？", "zh", prev, elsewhere) is elsewhere  # only a date next to it
+    assert (
+        conv.review("那港澳居民呢？", "zh", conv.follow_up("那港澳居民呢？", "zh", prev), elsewhere)
+        is elsewhere
+    )  # only a date next to it
 
 
 AGENCIES = Table(
@@ -407,3 +417,20 @@ def test_part_of_one_label_names_it_and_a_total_is_asked_by_its_dimension() -> N
     assert year.cell is not None and (year.cell.row, year.cell.col) == (2, 3)  # the total row
     every = conv.follow_up("And altogether?", "en", prev)
     assert every.cell is not None and (every.cell.row, every.cell.col) == (0, 0)  # the total column
+
+
+def test_a_year_the_previous_evidence_lacks_stands_only_where_the_answer_states_it_with_a_figure() -> None:
+    conv = Conversation([], [], (), {"zh/3/1/2": "112 年查處逾期停（居）留外來人口計 4 萬 2,851 人。"})
+    prev = conv.state(
+        "112年查處逾期停居留的外來人口有多少人？",
+        _answer(
+            "112 年查處計 4 萬 2,851 人。", "zh/3/1/2", "112 年查處逾期停（居）留外來人口計 4 萬 2,851 人。"
+        ),
+    )
+    follow = conv.follow_up("那111年呢？", "zh", prev)
+    assert follow.missing == Missing.YEAR and conv.draft(follow, analyze(follow.question, "zh")) is None
+    found = Draft("111 年查處逾期停（居）留外來人口計 3 萬 9,000 人。", False, ())
+    assert conv.review("那111年呢？", "zh", follow, found) is found  # stated elsewhere, with its figure
+    dated = Draft("我國於 111 年 10 月 13 日起邊境解封。", False, ())
+    refused = conv.review("那111年呢？", "zh", follow, dated)
+    assert refused.abstained and "111 年 10 月" not in refused.answer  # only a date of that year
