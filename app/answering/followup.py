@@ -222,6 +222,8 @@ def follow_up_term(question: str, previous: str, lang: str, narrowing_only: bool
         body = re.sub(r"^(?:那麼|那|還有|另外|至於)?各?", "", body)
         body = _ZH_EACH_TAIL.sub("", body)
         body = _ZH_ASK_TAIL.sub("", body).strip()
+        # A pronoun of the previous subject ("它的", "他們的") is not part of the term.
+        body = re.sub(r"^(?:它們|他們|她們|它|其|該)(?:的)?", "", body)
         body = re.sub(r"^的|的$", "", body)
         # A term the previous question also used may still narrow it ("出境" of "入出境").
         if not 2 <= len(body) <= 8 or not _PLAIN_ZH.fullmatch(body) or body == previous:

@@ -75,3 +75,7 @@ def test_the_term_a_follow_up_names_and_whether_it_narrows_the_previous_figure()
         "Hualien",
     )
     assert follow_up_term("And in Hualien?", "How many visits?", "en", narrowing_only=True) == ()
+
+
+def test_a_pronoun_of_the_previous_subject_is_not_part_of_the_term():
+    assert follow_up_term("那它的網站瀏覽量有多少？", "新聞網產出多少則新聞？", "zh") == ("網站瀏覽量",)
