@@ -122,6 +122,50 @@ def _swap_sibling(previous: str, subject: str) -> str | None:
     return previous[:at] + subject + previous[at + len(best[1]) :]
 
 
+_EN_FUNCTION = frozenset(
+    "a an and are as at be by did do does for from had has have how in is it its many much of on or the "
+    "their to was were what when where which who with".split()
+)
+_EN_VERBISH = frozenset("had has have did does do was were is are received made".split())
+
+
+def _swap_head(previous: str, subject: str) -> str | None:
+    """English: "And the <B> <head>?" after "... had the <A> <head> for <C> received ...": the previous
+    noun phrase with the same head noun (its last word), with a "for/of ..." phrase that follows it, is
+    replaced by the new one."""
+    new = subject.split()
+    if len(new) < 2:
+        return None  # a single word names no phrase to replace (a place, a year: handled above)
+    words = previous.rstrip("?. ").split()
+    head = new[-1].lower().rstrip("s")
+    at = next((i for i in range(len(words) - 1, -1, -1) if words[i].lower().rstrip("s,") == head), None)
+    if at is None:
+        return None
+    # The phrase opens at a "the" a few words back with only content words between ("the online ARC
+    # system"), or else runs back over capitalised words only ("Taoyuan Airport").
+    start = at
+    for back in range(at - 1, max(at - 6, -1), -1):
+        low = words[back].lower()
+        if low == "the":
+            start = back
+            break
+        if low in _EN_FUNCTION or low in _EN_VERBISH or low.endswith("ed"):
+            break
+    if start == at:
+        while start > 0 and words[start - 1][:1].isupper() and words[start - 1].lower() not in _EN_FUNCTION:
+            start -= 1
+    end = at + 1
+    if end < len(words) and words[end].lower() in {"for", "of"}:
+        end += 1
+        while end < len(words) and not (
+            words[end].lower() in _EN_VERBISH or words[end].lower().endswith("ed")
+        ):
+            end += 1
+    opens = words[start].lower() == "the"
+    phrase = subject if subject.lower().startswith("the ") or not opens else "the " + subject
+    return " ".join([*words[:start], phrase, *words[end:]]) + "?"
+
+
 def resolve_follow_up(question: str, previous: str, lang: str, places: Iterable[str] = ()) -> str:
     """Rewrite ``question`` as a full question using ``previous``; unchanged when it is not a follow-up.
 
@@ -146,6 +190,9 @@ def resolve_follow_up(question: str, previous: str, lang: str, places: Iterable[
         if sibling:
             return sibling
         return f"{subject} {previous}"
+    head = _swap_head(previous, subject)
+    if head:
+        return head
     return f"{previous.rstrip('?')} — {subject}?"
 
 

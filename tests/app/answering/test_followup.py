@@ -79,3 +79,15 @@ def test_the_term_a_follow_up_names_and_whether_it_narrows_the_previous_figure()
 
 def test_a_pronoun_of_the_previous_subject_is_not_part_of_the_term():
     assert follow_up_term("那它的網站瀏覽量有多少？", "新聞網產出多少則新聞？", "zh") == ("網站瀏覽量",)
+
+
+def test_an_english_phrase_with_the_same_head_noun_replaces_the_previous_one():
+    previous = "How many cases had the online visa system for business travellers handled by the end of 2023?"
+    assert resolve_follow_up("And the student application system?", previous, "en") == (
+        "How many cases had the student application system handled by the end of 2023?"
+    )
+    # Capitalised names without "the" are replaced as written; a single word names no phrase.
+    assert resolve_follow_up(
+        "What about Hualien Sea Port?", "How many ships docked at Keelung Sea Port?", "en"
+    ) == ("How many ships docked at Hualien Sea Port?")
+    assert resolve_follow_up("And the system?", previous, "en").endswith("— system?")
