@@ -24,13 +24,21 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from app.answering.figures import figure_values
-from app.answering.followup import is_follow_up, resolve_follow_up
-from app.answering.question import ROC_OFFSET, QuestionAnalysis, analyze
-from app.records import Answer
-from ingest.records import Office, Table
+from app.answering.followup import asks_total, follow_up_term, is_follow_up, relative_dates, resolve_follow_up
+from app.answering.offices import OfficeMatch, answer_office
+from app.answering.question import REPORT_YEAR, ROC_OFFSET, QuestionAnalysis, analyze, months_in, years_in
+from app.answering.tables import CellMatch, answer_cell, compatible
+from app.answering.types import Draft, Route
+from app.records import Answer, Citation
+from ingest.records import Office, Section, Table
+
+if TYPE_CHECKING:
+    from app.answering.extractive import ReportView
 
 # Labels that only say "all of it": a follow-up naming them is not a new category.
 _TOTAL_LABELS = frozenset({"總計", "合計", "計", "小計", "total", "sub-total", "subtotal"})
@@ -60,10 +68,19 @@ _EN_LABEL_WORDS = {
 }
 _EN_STOP = frozenset(
     """a an and are as at be by for from how in is it its of on or the their them there these this
-    those to was were what when where which who with did does do many much any all total number
-    nia 2023 year""".split()
+    those to was were what when where which who with did does do had has have many much any all total
+    number nia 2023 year""".split()
 )
+_EN_OCCURRENCES = frozenset({"times", "occasions"})  # counted units that are no antecedent of "they"
 _ZH_PRONOUN = re.compile(r"它們|他們|她們|它|其|該單位|該機關|該計畫|這些|那些|此")
+_ZH_NARROW = re.compile(r"其中|各.*分別")
+# Dates and times, which are no figure a follow-up asks for ("自 112 年 2 月 20 日 9 時起", "June 14, 2023").
+_DATES = re.compile(
+    r"\d+\s*[年月日時]|\b(?:19|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|"
+    r"October|November|December)\s+\d{1,2}\b",
+    re.I,
+)
+_EN_NARROWING = re.compile(r"\bof (?:those|them|these)\b", re.I)
 _EN_PRONOUN = re.compile(r"\b(?:it|its|they|them|their|those|these|he|his|she|her)\b", re.I)
 # "of those/them" and "they" refer to what the previous question counted ("How many X ...").
 _EN_PLURAL = re.compile(r"\b(?:they|them|those|these|their)\b", re.I)
@@ -88,11 +105,15 @@ def _fold(text: str) -> str:
 
 
 def _bilingual(label: str) -> tuple[str, str]:
-    """("高雄機場", "Kaohsiung Airport") from "高雄機場 Kaohsiung Airport"; either may be ""."""
-    m = re.match(r"^([^A-Za-z]*?)\s*([A-Za-z].*)?$", label.strip())
-    if not m:
-        return label.strip(), ""
-    return m.group(1).strip(), (m.group(2) or "").strip()
+    """("高雄機場", "Kaohsiung Airport") from "高雄機場 Kaohsiung Airport"; either may be "". The Chinese
+    part runs to its last Chinese word, so "桃園機場-T2 Taoyuan Airport-T2" keeps its "-T2" in both."""
+    text = label.strip()
+    m = re.match(r"^(.*[\u3400-\u9fff]\S*)\s+([^\u3400-\u9fff]*)$", text)
+    if m:
+        return m.group(1).strip(), m.group(2).strip()
+    if re.search(r"[\u3400-\u9fff]", text):
+        return text, ""
+    return "", text
 
 
 def _en_words(text: str) -> list[str]:
@@ -118,8 +139,10 @@ class Label:
     def is_total(self) -> bool:
         return _fold(self.zh) in _TOTAL_LABELS or _fold(self.en) in _TOTAL_LABELS
 
-    def found_in(self, question: str, lang: str) -> int:
-        """Length of this label's match in ``question`` (0 = not named)."""
+    def found_in(self, question: str, lang: str, weights: dict[str, float] | None = None) -> int:
+        """Length of this label's match in ``question`` (0 = not named). With ``weights`` (how
+        distinctive each English label word is in its table) a label is named by most of its weight:
+        "referrals" names "Referral Service" when "service" is shared by most of the table's labels."""
         q = _fold(question)
         zh = _fold(self.zh)
         if zh and zh in q.replace(" ", ""):
@@ -132,6 +155,11 @@ class Label:
         asked = {_stem(w) for w in _en_words(question)}
         if all(w in asked for w in words):
             return sum(len(w) for w in words)
+        if weights and len(set(words)) >= 2:
+            total = sum(weights.get(w, 1.0) for w in set(words))
+            hit = [w for w in set(words) if w in asked]
+            if hit and sum(weights.get(w, 1.0) for w in hit) > total / 2:
+                return sum(len(w) for w in hit)
         # "the Coast Guard" names "Coast Guard Administration, Ocean Affairs Council".
         if len(words) >= 3 and words[0] in asked and words[1] in asked:
             return len(words[0]) + len(words[1])
@@ -170,6 +198,33 @@ class TurnState:
     cell: Cell | None = None
     office: Office | None = None
     evidence: str = ""  # the first citation's quote: where the subject of a pronoun is looked up
+    answer: str = ""  # the answer given, and its citations (a follow-up may be answered by the same evidence)
+    citations: tuple[Citation, ...] = ()
+
+
+class Missing(StrEnum):
+    """Why the report cannot answer a follow-up that its previous turn could."""
+
+    NONE = ""
+    YEAR = (
+        "year"  # another year: the previous answer's evidence (section, its twin, its table) never states it
+    )
+    BREAKDOWN = "breakdown"  # a part of the previous figure that its table or section does not print
+    FIELD = "field"  # an office's contact detail that the directory leaves empty
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A follow-up as understood: the full question and, where it asks a record the previous turn
+    resolved, that record (answered from it directly), or why the report cannot answer it."""
+
+    question: str
+    cell: Cell | None = None
+    office: Office | None = None
+    ask: str = ""  # the office field asked
+    missing: Missing = Missing.NONE
+    section_id: str | None = None  # where the previous answer came from (cited by an abstention)
+    previous: TurnState | None = field(default=None, compare=False)  # the turn it follows up
 
 
 class Conversation:
@@ -181,11 +236,17 @@ class Conversation:
         offices: Iterable[Office],
         places: Iterable[str] = (),
         section_texts: dict[str, str] | None = None,
+        view: ReportView | None = None,
     ) -> None:
-        self.tables = {t.section_id: t for t in tables}
+        tables = list(tables)
+        english = _english_names(tables)
+        self.tables = {t.section_id: _with_english(t, english) for t in tables}
+        self._printed = {t.section_id: t for t in tables}  # as the answerers read them
         self.section_texts = section_texts or {}
         self.offices = list(offices)
         self.places = set(places)
+        self.view = view  # sections and citations (paths, pages) for the answers given from records
+        self.sections: dict[str, Section] = dict(view.sections) if view is not None else {}
 
     # -- state of an answered turn -------------------------------------------------------------
     def state(self, question: str, answer: Answer) -> TurnState:
@@ -195,7 +256,8 @@ class Conversation:
         if first is not None and not answer.abstained:
             table = self.tables.get(first.section_id)
             if table is not None:
-                cell = answered_cell(table, answer.answer + " " + first.quote, question)
+                cell = _phrased_cell(self._printed[first.section_id], table, q, answer.answer)
+                cell = cell or answered_cell(table, answer.answer + " " + first.quote, question)
             elif first.section_id.startswith("appendix/offices"):
                 office = self._office(answer.answer + " " + first.quote, first.section_id)
         return TurnState(
@@ -207,6 +269,8 @@ class Conversation:
             cell=cell,
             office=office,
             evidence=(first.quote + "\n" + self.section_texts.get(first.section_id, "")) if first else "",
+            answer=answer.answer,
+            citations=tuple(answer.citations),
         )
 
     def _office(self, text: str, section_id: str) -> Office | None:
@@ -223,16 +287,57 @@ class Conversation:
     # -- resolving a follow-up -----------------------------------------------------------------
     def resolve(self, question: str, lang: str, prev: TurnState) -> str:
         """The follow-up as a full question; unchanged when it is not a follow-up."""
-        q = analyze(question, lang)
+        return self.follow_up(question, lang, prev).question
+
+    def follow_up(self, question: str, lang: str, prev: TurnState) -> FollowUp:
+        """The follow-up as understood against ``prev``: a full question, the record it asks (a cell of
+        the previous turn's table, the office just answered) and what the report lacks for it."""
         if not self._is_follow_up(question, lang, prev):
-            return question
+            return FollowUp(question)
+        return replace(self._follow_up(question, lang, prev), previous=prev)
+
+    def _follow_up(self, question: str, lang: str, prev: TurnState) -> FollowUp:
+        year = max(prev.analysis.years) if prev.analysis.years else REPORT_YEAR
+        months = set(prev.analysis.months)
+        if prev.cell is not None:
+            months |= months_in(prev.cell.row_label.zh, "zh")
+        question = relative_dates(question, lang, year, max(months) if len(months) == 1 else None)
+        q = analyze(question, lang)
         new_years = q.years - prev.analysis.years
+        where = prev.section_id if not prev.abstained else None
+        if new_years and where and not new_years <= self._evidence_years(prev):
+            # Another year of the same subject: its evidence (section, twin, table) never states it.
+            resolved = self._resolve_text(question, lang, prev, q, new_years)
+            return FollowUp(resolved, missing=Missing.YEAR, section_id=where)
         if prev.cell is not None and not new_years:
-            restated = self._restate_cell(question, lang, prev.cell)
-            if restated:
-                return restated
+            cell, missing = self._restate_cell(question, lang, prev)
+            if cell is not None:
+                return FollowUp(restate_cell(cell, lang), cell=cell, section_id=where)
+            if missing:
+                resolved = self._resolve_text(question, lang, prev, q, new_years)
+                return FollowUp(resolved, missing=missing, section_id=where)
         if prev.office is not None and q.answer_type in _CONTACT_ASKS:
-            return self._restate_office(lang, prev.office, q.answer_type)
+            office = prev.office
+            value = {
+                "phone": office.phone,
+                "fax": office.fax,
+                "address": office.address_zh or office.address_en,
+            }
+            return FollowUp(
+                self._restate_office(lang, office, q.answer_type),
+                office=office,
+                ask=q.answer_type,
+                missing=Missing.NONE if value[q.answer_type].strip() else Missing.FIELD,
+                section_id=where,
+            )
+        resolved = self._resolve_text(question, lang, prev, q, new_years)
+        if where and prev.cell is None and self._narrows_beyond(question, lang, prev):
+            return FollowUp(resolved, missing=Missing.BREAKDOWN, section_id=where)
+        return FollowUp(resolved)
+
+    def _resolve_text(
+        self, question: str, lang: str, prev: TurnState, q: QuestionAnalysis, new_years: frozenset[int]
+    ) -> str:
         if lang == "zh" and _ZH_PRONOUN.search(question) or lang == "en" and _EN_PRONOUN.search(question):
             subject = self._subject(prev, question)
             if subject:
@@ -259,6 +364,137 @@ class Conversation:
         subject = self._subject(prev)
         return self._with_subject(question, lang, subject, prev) if subject else question
 
+    def _evidence_texts(self, prev: TurnState) -> list[str]:
+        """The previous answer's section, its aligned twin and (for a table) its title and labels."""
+        sid = prev.section_id or ""
+        texts = [prev.evidence, self.section_texts.get(sid, "")]
+        sec = self.sections.get(sid)
+        if sec is not None and sec.aligned_id:
+            texts.append(self.section_texts.get(sec.aligned_id, ""))
+        table = self.tables.get(sid)
+        if table is not None:
+            texts += [table.title_zh, table.title_en, *table.columns]
+            texts += [f"{r.label_zh} {r.label_en}" for r in table.rows]
+        return texts
+
+    def _evidence_years(self, prev: TurnState) -> set[int]:
+        return {y for text in self._evidence_texts(prev) for y in years_in(text)} | set(prev.analysis.years)
+
+    def _narrows_beyond(self, question: str, lang: str, prev: TurnState) -> bool:
+        """A narrowing follow-up ("其中<X>有多少？", "How many of those <X>?") after a narrative answer
+        whose evidence (section and twin) never names the part <X>: the report does not break it down."""
+        evidence = " ".join(self._evidence_texts(prev))
+        term = follow_up_term(question, prev.question, lang, narrowing_only=True)
+        if lang == "en" and _EN_NARROWING.search(question):
+            # "… of those <X>?": none of the words the follow-up adds is in the evidence.
+            asked = {_stem(w) for w in _en_words(prev.question)}
+            words = {_stem(w) for w in _en_words(question) if w not in _EN_STOP and len(w) > 2} - asked
+            if words and not words & {_stem(w) for w in _en_words(evidence)}:
+                return True
+        if not term:
+            return False
+        text = _fold(evidence).replace(" ", "")
+        found = [_fold(t).replace(" ", "") in text for t in term]
+        # Chinese: the term or its stem; English: every name it gives.
+        return not (any(found) if lang == "zh" else all(found))
+
+    # -- the previous answer's evidence ---------------------------------------------------------
+    def review(self, question: str, lang: str, follow: FollowUp, draft: Draft) -> Draft:
+        """``draft`` (the answer to the resolved follow-up), or the previous narrative answer where that
+        states what the follow-up adds next to a figure and ``draft`` does not name it at all ("那<X>呢？"
+        after a sentence that gives <X> too): the evidence already shown answers it. A year the previous
+        answer's evidence lacks stands only where ``draft`` states that year next to a figure (not a date)."""
+        prev = follow.previous
+        if prev is None:
+            return draft
+        if follow.missing == Missing.YEAR:
+            years = analyze(follow.question, lang).years - prev.analysis.years
+            clauses = re.split(r"[，,；;。]|(?<=[.!?])\s", draft.answer)
+            stated = any(years & years_in(c) and figure_values(_DATES.sub(" ", c)) for c in clauses)
+            return draft if stated and not draft.abstained else self._missing_draft(follow, lang)
+        if prev.abstained or prev.cell is not None or prev.office is not None or not prev.answer:
+            return draft
+        if _ZH_NARROW.search(question) or _EN_NARROWING.search(question):
+            return draft  # a part of the previous figure: the sentence naming it need not give its figure
+        terms = self._added_terms(question, lang, prev)
+        if not terms or (not draft.abstained and _names_all(draft.answer, terms, lang)):
+            return draft
+        for clause in re.split(r"[，,；;。]|(?<=[.!?])\s", prev.answer):
+            if figure_values(_DATES.sub(" ", clause)) and _names_all(clause, terms, lang):
+                return Draft(
+                    prev.answer,
+                    False,
+                    prev.citations,
+                    "follow-up: stated by the previous evidence",
+                    route=Route.NARRATIVE,
+                )
+        return draft
+
+    @staticmethod
+    def _added_terms(question: str, lang: str, prev: TurnState) -> tuple[str, ...]:
+        """What the follow-up names that the previous question did not (Chinese: its term; English: its
+        content words)."""
+        if lang == "zh":
+            return follow_up_term(question, prev.question, lang)
+        asked = {_stem(w) for w in _en_words(prev.question)}
+        words = [w for w in _en_words(question) if w not in _EN_STOP and len(w) > 2 and _stem(w) not in asked]
+        return tuple(dict.fromkeys(words))
+
+    # -- answering from the record a follow-up resolved ------------------------------------------
+    def draft(self, follow: FollowUp, q: QuestionAnalysis) -> Draft | None:
+        """The answer to ``follow`` when it asks a record (the table cell, the office field) or the
+        report lacks what it asks; None when the answerer is to answer its question."""
+        if follow.missing == Missing.YEAR:
+            return None  # the answerer may still find the year elsewhere (see review)
+        if follow.missing:
+            return self._missing_draft(follow, q.lang)
+        if follow.cell is not None:
+            cell = follow.cell
+            row = cell.table.rows[cell.row]
+            column = cell.table.columns[cell.col]
+            value = row.cells[cell.col] if cell.col < len(row.cells) else ""
+            if not value.strip():
+                return None
+            match = CellMatch(cell.table, row, column, value, 1.0, True, True)
+            text = answer_cell(q, match)
+            return Draft(
+                text, False, (self._cite(cell.table.section_id, text),), "follow-up cell", route=Route.TABLE
+            )
+        if follow.office is not None and follow.ask:
+            text = answer_office(replace(q, answer_type=follow.ask), OfficeMatch(follow.office, 1.0))
+            return Draft(
+                text,
+                False,
+                (self._cite(follow.office.section_id, text),),
+                "follow-up office",
+                route=Route.OFFICE,
+            )
+        return None
+
+    def _missing_draft(self, follow: FollowUp, lang: str) -> Draft:
+        zh = lang == "zh"
+        what = {
+            Missing.YEAR: ("報告沒有提供該年度的資料", "the report does not give that year"),
+            Missing.BREAKDOWN: ("報告沒有列出這項細分", "the report does not break the figure down that way"),
+            Missing.FIELD: (
+                "報告的服務據點表沒有列出這一項",
+                "the report's office directory does not list it",
+            ),
+        }[follow.missing]
+        text = (
+            f"報告中沒有提供這項資訊：{what[0]}。以下是上一個回答的出處，供您參考。"
+            if zh
+            else f"The report does not say: {what[1]}. The source of the previous answer is listed below."
+        )
+        cits = (self._cite(follow.section_id, ""),) if follow.section_id else ()
+        return Draft(text, True, cits, f"follow-up: {follow.missing.value} not in the report")
+
+    def _cite(self, section_id: str, quote: str) -> Citation:
+        sec = self.sections.get(section_id)
+        if self.view is None or sec is None:
+            return Citation(section_id, "", "", None, quote)
+        return self.view.citation(sec, quote or sec.text[:200])
+
     def _is_follow_up(self, question: str, lang: str, prev: TurnState) -> bool:
         if is_follow_up(question, lang):
             return True
@@ -268,48 +504,102 @@ class Conversation:
         refers = _EN_PRONOUN.search(question) or _EN_THERE.search(question) or _EN_THAT.search(question)
         return bool(refers) or len(words) <= 4
 
-    def _restate_cell(self, question: str, lang: str, cell: Cell) -> str | None:
-        """Another cell of the same table: the labels the follow-up names replace their own."""
+    def _restate_cell(self, question: str, lang: str, prev: TurnState) -> tuple[Cell | None, Missing]:
+        """Another cell of the previous turn's table: the labels the follow-up names replace their own.
+        (None, BREAKDOWN) when the follow-up names a part the table does not print; (None, NONE) when
+        it names nothing of the table."""
+        cell = prev.cell
+        assert cell is not None
         table = cell.table
-        row_hits = [
-            (Label(r.label_zh, r.label_en).found_in(question, lang), i)
+        weights = _label_weights(table)
+        rows = [
+            (Label(r.label_zh, r.label_en).found_in(question, lang, weights), i)
             for i, r in enumerate(table.rows)
             if not Label(r.label_zh, r.label_en).is_total
         ]
-        row_hits = [h for h in row_hits if h[0] > 0]
-        new_row = max(row_hits)[1] if row_hits else cell.row
-        named: set[str] = set()  # column labels the follow-up names (by their zh form)
-        for column in table.columns:
-            for lab in _col_labels(column):
-                if not lab.is_total and lab.found_in(question, lang):
-                    named.add(lab.zh or lab.en)
-        # A label inside a longer named label ("女" in "女性" is fine, "高雄" in "高雄港" is not a second one).
-        named = {n for n in named if not any(n != m and n in m for m in named)}
+        rows = [h for h in rows if h[0] > 0]
+        asked = months_in(question, lang)
+        if not rows and len(asked) == 1:
+            # A month named in any form ("April", "4月") picks the row of that month.
+            rows = [(1, i) for i, r in enumerate(table.rows) if months_in(r.label_zh, "zh") == asked]
+        new_row = max(rows)[1] if rows else cell.row
+        named = _named_columns(table, question, lang, weights)
+        term = follow_up_term(question, prev.question, lang)
+        if not named and new_row == cell.row and lang == "zh" and term:
+            # "警政署" names "內政部警政署" where it is part of one label only.
+            named = _labels_containing([lab for c in table.columns for lab in _col_labels(c)], term)
+            within = _labels_containing([Label(r.label_zh, r.label_en) for r in table.rows], term)
+            if len(within) == 1:
+                new_row = next(i for i, r in enumerate(table.rows) if (r.label_zh or r.label_en) in within)
         if not named and new_row == cell.row:
-            return None
-        new_col = cell.col
-        if named:
-            prev = cell.col_labels
-            best: tuple[float, int] | None = None
-            for c, column in enumerate(table.columns):
-                labels = _col_labels(column)
-                keys = {lab.zh or lab.en for lab in labels}
-                if not named <= keys:
-                    continue
-                score = 0.0
-                for i, lab in enumerate(labels):
-                    old = prev[i] if i < len(prev) else None
-                    if old is not None and (old.zh, old.en) == (lab.zh, lab.en):
-                        score += 2
-                    elif old is not None and old.is_total and lab.is_total:
-                        score += 1
-                score -= abs(len(labels) - len(prev)) * 0.5
-                if best is None or score > best[0]:
-                    best = (score, c)
-            if best is None:
-                return None  # the follow-up names something this table does not break down by
-            new_col = best[1]
-        return restate_cell(Cell(table, new_row, new_col), lang)
+            total = _total_cell(cell, asks_total(question, lang))
+            if total is not None:
+                return total, Missing.NONE
+            if term and not self._table_names(table, term, lang):
+                return None, Missing.BREAKDOWN  # "那其中<X>呢？", "And <Name>?" where the table has no <X>
+            return None, Missing.NONE
+        # Labels the previous question named that its answer's cell lacks (the previous turn read
+        # another column of the same table) are kept where the follow-up does not replace them.
+        own = {lab.zh or lab.en for lab in cell.col_labels}
+        earlier = _named_columns(table, prev.question, prev.lang, weights, best_only=False) - named - own
+        new_col = None
+        for labels in ([named | earlier] if earlier else []) + [named]:
+            col = self._best_column(table, cell, labels)
+            # The previous question's own ask (a rate, an amount) still holds for the new cell.
+            if col is not None and (labels is named or self._fits(prev, Cell(table, new_row, col))):
+                new_col = col
+                break
+        if new_col is None:
+            if lang == "zh":
+                return (
+                    None,
+                    Missing.BREAKDOWN,
+                )  # the follow-up names something this table does not break down by
+            return None, Missing.NONE
+        return Cell(table, new_row, new_col), Missing.NONE
+
+    @staticmethod
+    def _fits(prev: TurnState, cell: Cell) -> bool:
+        row = cell.table.rows[cell.row]
+        value = row.cells[cell.col] if cell.col < len(row.cells) else ""
+        match = CellMatch(cell.table, row, cell.table.columns[cell.col], value, 1.0, True, True)
+        return bool(value.strip()) and compatible(prev.analysis, match)
+
+    @staticmethod
+    def _best_column(table: Table, cell: Cell, named: set[str]) -> int | None:
+        """The column whose labels include ``named`` and otherwise keep most of ``cell``'s own."""
+        if not named:
+            return cell.col
+        prev = cell.col_labels
+        best: tuple[float, int] | None = None
+        for c, column in enumerate(table.columns):
+            labels = _col_labels(column)
+            keys = {lab.zh or lab.en for lab in labels}
+            if not named <= keys:
+                continue
+            score = 0.0
+            for i, lab in enumerate(labels):
+                old = prev[i] if i < len(prev) else None
+                if old is not None and (old.zh, old.en) == (lab.zh, lab.en):
+                    score += 2
+                elif old is not None and old.is_total and lab.is_total:
+                    score += 1
+            score -= abs(len(labels) - len(prev)) * 0.5
+            if best is None or score > best[0]:
+                best = (score, c)
+        return best[1] if best else None
+
+    @staticmethod
+    def _table_names(table: Table, term: tuple[str, ...], lang: str) -> bool:
+        """Whether the table's title, unit or labels name one of the term's forms (Chinese), or any
+        word of the names an English follow-up gives (lenient: a name half in the table is kept)."""
+        text = " ".join([table.title_zh, table.title_en, table.unit_zh, table.unit_en, *table.columns])
+        text += " " + " ".join(f"{r.label_zh} {r.label_en}" for r in table.rows)
+        if lang == "zh":
+            folded = _fold(text).replace(" ", "")
+            return any(_fold(t).replace(" ", "") in folded for t in term)
+        words = {_stem(w) for w in _en_words(text)}
+        return any(_stem(w) in words for name in term for w in _en_words(name) if w not in _EN_STOP)
 
     def _restate_office(self, lang: str, office: Office, ask: str) -> str:
         if lang == "zh":
@@ -324,7 +614,8 @@ class Conversation:
             return prev.office.name_zh if prev.lang == "zh" else prev.office.name_en
         if prev.lang == "en" and _EN_PLURAL.search(question):
             m = _EN_COUNTED.search(prev.question)
-            if m:
+            # "How many times were <X> deployed?": "they" are the <X>, not the times.
+            if m and m.group(1).lower() not in _EN_OCCURRENCES:
                 return "the " + m.group(1)
         return common_span(prev.question, prev.evidence, prev.lang)
 
@@ -370,6 +661,125 @@ class Conversation:
         if years and not analyze(out, "en").years:
             out = out.rstrip("?") + " in " + " and ".join(str(y) for y in sorted(years)) + "?"
         return out
+
+
+def _english_names(tables: list[Table]) -> dict[str, str]:
+    """Chinese label -> its English, from every bilingual label of the report's tables."""
+    out: dict[str, str] = {}
+    for t in tables:
+        parts = [p for c in t.columns for p in c.split(" / ")] + [
+            f"{r.label_zh} {r.label_en}" for r in t.rows
+        ]
+        for part in parts:
+            zh, en = _bilingual(part)
+            if zh and en:
+                out.setdefault(_zh_stem(zh), en)
+    return out
+
+
+def _zh_stem(zh: str) -> str:
+    """A Chinese label without its parenthesised note: "基隆港 (自112.4.1起)" -> "基隆港"."""
+    return _fold(re.sub(r"\s*[(（][^)）]*[)）]\s*", "", zh)).strip()
+
+
+def _with_english(table: Table, english: dict[str, str]) -> Table:
+    """``table`` with the English of a Chinese-only column label taken from the same label elsewhere
+    in the report (the e-Gate table prints "基隆港 (自112.4.1起)" without the "Keelung Sea Port" that the
+    places table gives it), so an English follow-up can name it."""
+
+    def complete(part: str) -> str:
+        zh, en = _bilingual(part)
+        if zh and not en and _zh_stem(zh) in english:
+            return f"{part.strip()} {english[_zh_stem(zh)]}"
+        return part
+
+    columns = tuple(" / ".join(complete(p) for p in c.split(" / ")) for c in table.columns)
+    return table if columns == table.columns else replace(table, columns=columns)
+
+
+def _names_all(text: str, terms: tuple[str, ...], lang: str) -> bool:
+    """Chinese: ``text`` names one of the term's forms; English: every content word."""
+    if lang == "zh":
+        folded = _fold(text).replace(" ", "")
+        return any(_fold(t).replace(" ", "") in folded for t in terms)
+    words = {_stem(w) for w in _en_words(text)}
+    return all(_stem(t) in words for t in terms)
+
+
+def _labels_containing(labels: list[Label], term: tuple[str, ...]) -> set[str]:
+    """The one label (by its zh form) whose Chinese contains the term, or nothing when none or several do."""
+    forms = [_fold(t) for t in term if len(t) >= 2]
+    found = {
+        lab.zh or lab.en
+        for lab in labels
+        if not lab.is_total and any(f in _fold(lab.zh) and f != _fold(lab.zh) for f in forms)
+    }
+    return found if len(found) == 1 else set()
+
+
+def _total_cell(cell: Cell, kind: str) -> Cell | None:
+    """The cell of ``cell``'s table that totals what a follow-up asks: the whole year ("year": the total
+    row of a monthly table), or everything ("all": the total column, else the total row)."""
+    table = cell.table
+    total_rows = [i for i, r in enumerate(table.rows) if Label(r.label_zh, r.label_en).is_total]
+    total_cols = [c for c, col in enumerate(table.columns) if all(lab.is_total for lab in _col_labels(col))]
+    monthly = sum(bool(months_in(r.label_zh, "zh")) for r in table.rows) >= len(table.rows) // 2
+    if kind == "year" and monthly and total_rows and cell.row not in total_rows:
+        return Cell(table, total_rows[0], cell.col)
+    if kind == "all":
+        if total_cols and cell.col not in total_cols:
+            return Cell(table, cell.row, total_cols[0])
+        if total_rows and cell.row not in total_rows:
+            return Cell(table, total_rows[0], cell.col)
+    return None
+
+
+def _label_weights(table: Table) -> dict[str, float]:
+    """English label words of ``table`` weighted by how few of its labels use them ("referral" names one
+    column; "service", shared by most, hardly distinguishes any)."""
+    labels = [Label(r.label_zh, r.label_en) for r in table.rows]
+    labels += list({lab for column in table.columns for lab in _col_labels(column)})
+    counts: dict[str, int] = {}
+    for lab in labels:
+        for w in {_stem(w) for w in _en_words(lab.en) if w not in _EN_STOP}:
+            counts[w] = counts.get(w, 0) + 1
+    return {w: 1.0 / n for w, n in counts.items()}
+
+
+def _named_columns(
+    table: Table, question: str, lang: str, weights: dict[str, float], *, best_only: bool = True
+) -> set[str]:
+    """The column labels of ``table`` (by their zh form) that ``question`` names, totals aside. Of two
+    labels at one level of the header the better-matched one is named ("kaohsiung port": Kaohsiung Sea
+    Port, not Kaohsiung Airport), and a label inside a longer named one ("高雄" in "高雄港") is not a
+    second one."""
+    best: dict[int, tuple[int, set[str]]] = {}
+    for column in table.columns:
+        for level, lab in enumerate(_col_labels(column)):
+            score = 0 if lab.is_total else lab.found_in(question, lang, weights)
+            if not score:
+                continue
+            top, keys = best.setdefault(level, (score, set()))
+            if best_only and score > top:
+                best[level] = (score, {lab.zh or lab.en})
+            elif score == top or not best_only:
+                keys.add(lab.zh or lab.en)
+    named = {key for _, keys in best.values() for key in keys}
+    return {n for n in named if not any(n != m and n in m for m in named)}
+
+
+def _phrased_cell(printed: Table, table: Table, q: QuestionAnalysis, answer: str) -> Cell | None:
+    """The cell whose own answer sentence (tables.answer_cell) is ``answer``: exact where the answer
+    came from one cell, so equal values elsewhere in the table do not compete."""
+    values = figure_values(answer)
+    for r, row in enumerate(printed.rows):
+        for c, value in enumerate(row.cells):
+            if not value.strip() or not figure_values(value) or figure_values(value) - values:
+                continue
+            match = CellMatch(printed, row, printed.columns[c], value, 1.0, True, True)
+            if answer_cell(q, match).strip() == answer.strip():
+                return Cell(table, r, c)
+    return None
 
 
 def answered_cell(table: Table, text: str, question: str = "") -> Cell | None:
@@ -435,7 +845,8 @@ def common_span(question: str, evidence: str, lang: str) -> str:
         while run and (run[-1].lower() in _EN_STOP or run[-1].lower().endswith("ed")):
             run.pop()
         content = [x for x in run if x.lower() not in _EN_STOP]
-        if len(content) > len([x for x in best_words if x.lower() not in _EN_STOP]):
+        # Of two equally long spans the later: "How many <counted> did <subject> …" names its subject last.
+        if content and len(content) >= len([x for x in best_words if x.lower() not in _EN_STOP]):
             best_words = run
         run = []
     while best_words and best_words[0].lower() in _EN_STOP - {"the"}:

@@ -27,7 +27,7 @@ from app.answering.tables import table_label_texts
 from app.answering.types import Proposal, Route
 from app.answering.verify import verify_draft
 from app.chain import ChainState, build_chain
-from app.conversation import Conversation, TurnState
+from app.conversation import Conversation, FollowUp, TurnState
 from app.input_guard import InputError, clean_question, detect_lang
 from app.records import Answer, LabeledQuestion, Turn
 from app.settings import Settings
@@ -79,7 +79,11 @@ class Pipeline:
             + [f"{o.name_zh} {o.address_zh}" for o in ingest.offices]
         )
         self.conversation = Conversation(
-            ingest.tables, ingest.offices, self.places, {s.section_id: s.text for s in ingest.sections}
+            ingest.tables,
+            ingest.offices,
+            self.places,
+            {s.section_id: s.text for s in ingest.sections},
+            view=self.view,
         )
         policy = FittedPolicy.load() if settings.answer_policy == "fitted" else None
         self.extractive = ExtractiveAnswerer(
@@ -130,29 +134,44 @@ class Pipeline:
         return self.retriever.search(query, k)
 
     def _analyze(self, question: str, history: list[Turn] | None) -> tuple[str, str, QuestionAnalysis]:
+        text, follow, q = self._understand(question, history)
+        return text, follow.question, q
+
+    def _understand(
+        self, question: str, history: list[Turn] | None
+    ) -> tuple[str, FollowUp, QuestionAnalysis]:
         text = clean_question(question, self.settings.max_question_chars)
         lang = detect_lang(text)
-        resolved = text
         previous = self._previous_state(history) if history else None
-        if previous is not None:
-            resolved = self.conversation.resolve(text, lang, previous)
+        follow = self.conversation.follow_up(text, lang, previous) if previous is not None else FollowUp(text)
         if lang == "en" and self.settings.correct_typos:
-            resolved = self.speller.correct(resolved)
-        q = analyze(resolved, lang)
+            follow = replace(follow, question=self.speller.correct(follow.question))
+        q = analyze(follow.question, lang)
         if lang == "zh" and self.settings.correct_typos:
             fixed = self.zh_typos.correct(q.search_text)
             if fixed != q.search_text:  # analysed again from the corrected (Traditional) text
                 q = replace(analyze(fixed, lang), question=q.question, simplified_input=q.simplified_input)
-        return text, resolved, q
+        return text, follow, q
 
     def ask(self, question: str, history: list[Turn] | None = None) -> Answer:
         return self._ask(question, history, self.chain)
 
     def _ask(self, question: str, history: list[Turn] | None, chain) -> Answer:
         start = time.perf_counter()
-        text, resolved, q = self._analyze(question, history)
-        lang = q.lang
-        state: ChainState = chain.invoke(ChainState(q=q))
+        text, follow, q = self._understand(question, history)
+        resolved, lang = follow.question, q.lang
+        # A follow-up that asks a record the previous turn resolved (or what the report lacks) is
+        # answered by the conversation; every other question by the chain.
+        direct = self.conversation.draft(follow, q)
+        if direct is not None:
+            state = ChainState(q=q, hits=tuple(self.search(q.search_text, self.settings.top_k)))
+            state = replace(state, draft=direct, answerer="conversation")
+        else:
+            state = chain.invoke(ChainState(q=q))
+            if follow.previous is not None and state.draft is not None:
+                reviewed = self.conversation.review(text, lang, follow, state.draft)
+                if reviewed is not state.draft:  # the previous evidence answers it, or the report lacks it
+                    state = replace(state, draft=reviewed, answerer="conversation")
         draft: Draft = state.draft  # type: ignore[assignment]
         return Answer(
             question=text,

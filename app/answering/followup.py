@@ -122,6 +122,50 @@ def _swap_sibling(previous: str, subject: str) -> str | None:
     return previous[:at] + subject + previous[at + len(best[1]) :]
 
 
+_EN_FUNCTION = frozenset(
+    "a an and are as at be by did do does for from had has have how in is it its many much of on or the "
+    "their to was were what when where which who with".split()
+)
+_EN_VERBISH = frozenset("had has have did does do was were is are received made".split())
+
+
+def _swap_head(previous: str, subject: str) -> str | None:
+    """English: "And the <B> <head>?" after "... had the <A> <head> for <C> received ...": the previous
+    noun phrase with the same head noun (its last word), with a "for/of ..." phrase that follows it, is
+    replaced by the new one."""
+    new = subject.split()
+    if len(new) < 2:
+        return None  # a single word names no phrase to replace (a place, a year: handled above)
+    words = previous.rstrip("?. ").split()
+    head = new[-1].lower().rstrip("s")
+    at = next((i for i in range(len(words) - 1, -1, -1) if words[i].lower().rstrip("s,") == head), None)
+    if at is None:
+        return None
+    # The phrase opens at a "the" a few words back with only content words between ("the online ARC
+    # system"), or else runs back over capitalised words only ("Taoyuan Airport").
+    start = at
+    for back in range(at - 1, max(at - 6, -1), -1):
+        low = words[back].lower()
+        if low == "the":
+            start = back
+            break
+        if low in _EN_FUNCTION or low in _EN_VERBISH or low.endswith("ed"):
+            break
+    if start == at:
+        while start > 0 and words[start - 1][:1].isupper() and words[start - 1].lower() not in _EN_FUNCTION:
+            start -= 1
+    end = at + 1
+    if end < len(words) and words[end].lower() in {"for", "of"}:
+        end += 1
+        while end < len(words) and not (
+            words[end].lower() in _EN_VERBISH or words[end].lower().endswith("ed")
+        ):
+            end += 1
+    opens = words[start].lower() == "the"
+    phrase = subject if subject.lower().startswith("the ") or not opens else "the " + subject
+    return " ".join([*words[:start], phrase, *words[end:]]) + "?"
+
+
 def resolve_follow_up(question: str, previous: str, lang: str, places: Iterable[str] = ()) -> str:
     """Rewrite ``question`` as a full question using ``previous``; unchanged when it is not a follow-up.
 
@@ -146,4 +190,126 @@ def resolve_follow_up(question: str, previous: str, lang: str, places: Iterable[
         if sibling:
             return sibling
         return f"{subject} {previous}"
+    head = _swap_head(previous, subject)
+    if head:
+        return head
     return f"{previous.rstrip('?')} — {subject}?"
+
+
+# Years and months said relative to the previous turn's ("那前一年呢？", "and the following month?").
+_RELATIVE_YEARS = {
+    "zh": ((re.compile(r"前一年度?|上一年度?"), -1), (re.compile(r"隔年|次年|明年|下一年|翌年"), 1)),
+    "en": (
+        (
+            re.compile(
+                r"\b(?:the )?(?:year before|previous year|prior year|preceding year)\b|\ba year (?:earlier|before)\b",
+                re.I,
+            ),
+            -1,
+        ),
+        (re.compile(r"\b(?:the )?(?:next|following|subsequent) year\b|\ba year later\b", re.I), 1),
+    ),
+}
+_RELATIVE_MONTHS = {
+    "zh": (
+        (re.compile(r"上個月|上一個月|前一個月|前一月"), -1),
+        (re.compile(r"下個月|下一個月|次月|隔月|後一個月"), 1),
+    ),
+    "en": (
+        (
+            re.compile(
+                r"\b(?:the )?(?:month before|previous month|prior month|preceding month)\b|\ba month (?:earlier|before)\b",
+                re.I,
+            ),
+            -1,
+        ),
+        (re.compile(r"\b(?:the )?(?:next|following|subsequent) month\b|\ba month later\b", re.I), 1),
+    ),
+}
+_MONTH_NAMES = "January February March April May June July August September October November December".split()
+
+
+def relative_dates(question: str, lang: str, year: int, month: int | None = None) -> str:
+    """``question`` with a year or month said relative to the previous turn's (``year`` Gregorian,
+    ``month``) written out, in the report's form for ``lang`` (ROC years in Chinese)."""
+    key = "zh" if lang == "zh" else "en"
+    for pattern, step in _RELATIVE_YEARS[key]:
+        question = pattern.sub(f"{year + step - 1911}年" if key == "zh" else str(year + step), question)
+    if month is not None:
+        for pattern, step in _RELATIVE_MONTHS[key]:
+            m = month + step
+            if 1 <= m <= 12:
+                question = pattern.sub(f"{m}月" if key == "zh" else _MONTH_NAMES[m - 1], question)
+    return question
+
+
+# "其中<X>…" (of which X), "各<X>分別…" (each X): a part of the previous figure.
+_ZH_NARROW = re.compile(r"^(?:那麼|那|還有|另外|至於)?(?:其中|各)(?=.*分別|(?<=其中))")
+_ZH_ASK_TAIL = re.compile(
+    r"(?:的)?(?:有|是|共有|則有|佔)?(?:多少|幾)(?:個|位|名|人|件|次|人次|張)?(?:人|件|次)?(?:呢)?[？?。]*$"
+    r"|(?:的呢|呢|的情況呢|如何呢)[？?。]*$"
+)
+_ZH_EACH_TAIL = re.compile(r"(?:的)?(?:人數|件數|數字|數量)?分別(?:是|為|有)?(?:多少|幾)?.*$")
+_EN_NARROW = re.compile(r"\bof (?:those|them|these)\b", re.I)
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+
+
+def follow_up_term(question: str, previous: str, lang: str, narrowing_only: bool = False) -> tuple[str, ...]:
+    """What a short follow-up names as a part of the previous question's figure: <X> of "其中<X>有多少？",
+    of "各<X>分別是多少？" or of "那<X>呢？"; in English the names (capitalised words) of "How many of those
+    ... <Name>?".
+    Forms to look the term up by: as written, and a Chinese term without its suffix ("越南籍" -> "越南").
+    Empty when the follow-up names nothing new, or (``narrowing_only``) when it does not narrow
+    ("其中…", "… of those …")."""
+    q = question.strip()
+    if lang == "zh":
+        if narrowing_only and not _ZH_NARROW.search(q):
+            return ()
+        body = _ZH_NARROW.sub("", q)
+        body = re.sub(r"^(?:那麼|那|還有|另外|至於)?各?", "", body)
+        body = _ZH_EACH_TAIL.sub("", body)
+        body = _ZH_ASK_TAIL.sub("", body).strip()
+        # A pronoun of the previous subject ("它的", "他們的") is not part of the term.
+        body = re.sub(r"^(?:它們|他們|她們|它|其|該)(?:的)?", "", body)
+        body = re.sub(r"^的|的$", "", body)
+        # A term the previous question also used may still narrow it ("出境" of "入出境").
+        if not 2 <= len(body) <= 8 or not _PLAIN_ZH.fullmatch(body) or body == previous:
+            return ()
+        forms = [body]
+        if len(body) >= 3 and body[-1] in "籍人者":
+            forms.append(body[:-1])
+        return tuple(forms)
+    if narrowing_only and not _EN_NARROW.search(q):
+        return ()
+    low = previous.lower()
+    names = []
+    for m in _NAME.finditer(q):
+        # The question's first word is capitalised as a sentence start, not as a name ("And Hualien").
+        name = m.group(0) if m.start() > 0 else m.group(0).partition(" ")[2]
+        if name and name.lower() not in low:
+            names.append(name)
+    return tuple(names)
+
+
+# A follow-up asking the total of a dimension: the whole year (of a monthly table) or all of the places,
+# agencies or kinds ("那全年呢？", "And in total?").
+_TOTAL_CUES = {
+    "zh": (
+        re.compile(r"全年|整年|一整年|整個年度"),
+        re.compile(r"所有|全部|合計|總計|總共|總數|全國|整體|全體"),
+    ),
+    "en": (
+        re.compile(r"\b(?:whole|full|entire) year\b|\ball (?:of )?(?:the )?year\b|\bfor the year\b", re.I),
+        re.compile(
+            r"\bin total\b|\baltogether\b|\boverall\b|\bcombined\b|\btotal\b|\ball (?:the )?\w+s\b", re.I
+        ),
+    ),
+}
+
+
+def asks_total(question: str, lang: str) -> str:
+    """ "year" when a follow-up asks the whole year, "all" when it asks the total of everything, else ""."""
+    year, every = _TOTAL_CUES["zh" if lang == "zh" else "en"]
+    if year.search(question):
+        return "year"
+    return "all" if every.search(question) else ""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.conversation import Conversation, common_span, topic_span
+from app.answering.question import analyze
+from app.answering.types import Draft
+from app.conversation import Conversation, Missing, common_span, topic_span
 from app.records import Answer, Citation
 from ingest.records import Office, Table, TableRow
 
@@ -153,3 +155,282 @@ def test_a_new_term_after_a_narrative_answer_is_asked_of_the_previous_topic(conv
     assert topic_span(prev.question, quote) == "就業金卡"
     resolved = conv.resolve("那總申請件數呢？", "zh", prev)
     assert "就業金卡" in resolved and "總申請件數" in resolved and "核發多少張" not in resolved
+
+
+SERVICES = Table(
+    table_id="table/06",
+    section_id="appendix/tables/06",
+    title_zh="112年移民照顧輔導成果統計表",
+    title_en="Immigrant Counseling and Assistance",
+    unit_zh="次",
+    unit_en="Times",
+    columns=("諮詢服務 Counseling Service", "轉介服務 Referral Service", "志工服務 Volunteer Service"),
+    rows=(TableRow("7月", "Jul", ("10", "3", "40")), TableRow("總計", "Total", ("100", "30", "400"))),
+)
+VISITORS = Table(
+    table_id="table/03",
+    section_id="appendix/tables/03",
+    title_zh="112年大陸地區專業、商務人士進入台灣地區申請案件統計表",
+    title_en="Number of Mainland Chinese Visitors",
+    unit_zh="人次",
+    unit_en="Passengers",
+    columns=(
+        "申請 Applicants / 合計 Total",
+        "申請 Applicants / 男 Male",
+        "核准 Approval / 合計 Total",
+        "核准 Approval / 男 Male",
+    ),
+    rows=(TableRow("總計", "Total", ("900", "500", "800", "450")),),
+)
+NO_FAX = Office(
+    office_id="o2",
+    section_id="appendix/offices/5",
+    region_zh="五、國境事務大隊",
+    region_en="E. BORDER",
+    group_zh="",
+    group_en="",
+    name_zh="松山機場國境事務隊",
+    name_en="Songshan Airport Border Affairs Brigade",
+    address_zh="臺北市松山區敦化北路340-9號",
+    address_en="No.340-9, Dunhua N. Rd.",
+    phone="02-25474161",
+)
+
+
+@pytest.fixture
+def wide() -> Conversation:
+    return Conversation(
+        [PLACES_TABLE, SPOUSES, SERVICES, VISITORS],
+        [OFFICE, NO_FAX],
+        {"高雄", "臺中"},
+        {"zh/3/1/2": "112 年查處逾期停（居）留外來人口計 4 萬 2,851 人。"},
+    )
+
+
+def test_a_distinctive_label_word_names_its_column(wide: Conversation) -> None:
+    prev = wide.state(
+        "How many counseling services were given in July 2023?",
+        _answer("10 times: Counseling Service, Jul.", "appendix/tables/06", "x", "en"),
+    )
+    follow = wide.follow_up("And how many referrals?", "en", prev)
+    assert follow.cell is not None and follow.cell.table.columns[follow.cell.col].startswith("轉介服務")
+    assert follow.cell.row == 0  # the July row is kept
+    # "service", shared by every column, names none of them on its own.
+    assert wide.follow_up("And the service?", "en", prev).cell is None
+
+
+def test_a_label_the_previous_question_named_is_kept_where_its_answer_read_another_column(
+    wide: Conversation,
+) -> None:
+    prev = wide.state(
+        "How many applications were approved in 2023?",
+        _answer("900 passengers: Applicants, total.", "appendix/tables/03", "x", "en"),
+    )
+    assert prev.cell is not None and prev.cell.col == 0  # the previous turn read the Applicants column
+    follow = wide.follow_up("How many of those were men?", "en", prev)
+    assert follow.cell is not None and follow.cell.table.columns[follow.cell.col] == "核准 Approval / 男 Male"
+
+
+def test_a_part_the_table_does_not_label_is_not_in_the_report(wide: Conversation) -> None:
+    prev = wide.state(
+        "112年7月高雄港入出境有多少人次？", _answer("7月的高雄港為 24,107 人次。", "appendix/tables/01", "x")
+    )
+    follow = wide.follow_up("那其中出境的有多少？", "zh", prev)
+    assert follow.missing == Missing.BREAKDOWN and follow.cell is None
+    assert wide.follow_up("那高雄機場呢？", "zh", prev).missing == Missing.NONE  # a label it has
+
+
+def test_another_year_that_the_evidence_never_states_is_not_in_the_report(wide: Conversation) -> None:
+    prev = wide.state(
+        "112年查處逾期停居留的外來人口有多少人？",
+        _answer("112 年查處逾期停（居）留外來人口計 4 萬 2,851 人。", "zh/3/1/2", "4 萬 2,851 人"),
+    )
+    assert wide.follow_up("那111年呢？", "zh", prev).missing == Missing.YEAR
+    assert wide.follow_up("那前一年呢？", "zh", prev).missing == Missing.YEAR  # said relative to 112年
+    table_prev = wide.state(
+        "112年7月高雄港入出境有多少人次？", _answer("7月的高雄港為 24,107 人次。", "appendix/tables/01", "x")
+    )
+    assert wide.follow_up("那113年呢？", "zh", table_prev).missing == Missing.YEAR
+
+
+def test_an_office_field_the_directory_leaves_empty_is_not_in_the_report(wide: Conversation) -> None:
+    prev = wide.state(
+        "松山機場國境事務隊的電話是多少？",
+        _answer("松山機場國境事務隊電話為 02-25474161。", "appendix/offices/5", "x"),
+    )
+    assert prev.office == NO_FAX
+    assert wide.follow_up("傳真呢？", "zh", prev).missing == Missing.FIELD
+    assert wide.follow_up("地址呢？", "zh", prev).missing == Missing.NONE
+
+
+def test_a_resolved_cell_or_office_field_is_answered_from_the_record(wide: Conversation) -> None:
+    prev = wide.state(
+        "112年7月高雄港入出境有多少人次？", _answer("7月的高雄港為 24,107 人次。", "appendix/tables/01", "x")
+    )
+    follow = wide.follow_up("那8月呢？", "zh", prev)
+    draft = wide.draft(follow, analyze(follow.question, "zh"))
+    assert draft is not None and not draft.abstained and "37,958" in draft.answer
+    assert draft.citations[0].section_id == "appendix/tables/01"
+    office = wide.state(
+        "臺北市服務站的地址在哪裡？",
+        _answer("臺北市服務站地址為臺北市中正區廣州街15號。", "appendix/offices/2", "x"),
+    )
+    follow = wide.follow_up("電話呢？", "zh", office)
+    draft = wide.draft(follow, analyze(follow.question, "zh"))
+    assert draft is not None and "02-23885185" in draft.answer
+    missing = wide.follow_up("那其中出境的有多少？", "zh", prev)
+    abstention = wide.draft(missing, analyze(missing.question, "zh"))
+    assert abstention is not None and abstention.abstained and "24,107" not in abstention.answer
+
+
+def test_an_english_follow_up_naming_what_the_table_lacks_is_not_in_the_report(wide: Conversation) -> None:
+    prev = wide.state(
+        "How many entries and exits were there at Kaohsiung Sea Port in July 2023?",
+        _answer("24,107 passengers: Kaohsiung Sea Port, Jul.", "appendix/tables/01", "x", "en"),
+    )
+    assert wide.follow_up("And Penghu Harbor?", "en", prev).missing == Missing.BREAKDOWN
+    follow = wide.follow_up("And Kaohsiung Airport?", "en", prev)
+    assert follow.missing == Missing.NONE and follow.cell is not None and follow.cell.col == 1
+
+
+EGATES = Table(
+    table_id="table/02",
+    section_id="appendix/tables/02",
+    title_zh="112年自動查驗通關系統註冊及通關人數統計表",
+    title_en="Number of e-Gate Applicants and Users",
+    unit_zh="人次",
+    unit_en="Passengers",
+    columns=("高雄機場 Kaohsiung Airport / 通關 Users", "高雄港 (自112.9.1起) / 通關 Users"),
+    rows=(TableRow("總計", "Total", ("1,000", "67")),),
+)
+
+
+def test_a_chinese_only_label_is_named_by_the_english_the_report_gives_it_elsewhere() -> None:
+    conv = Conversation([PLACES_TABLE, EGATES], [], {"高雄"})
+    prev = conv.state(
+        "How many e-Gate users were there at Kaohsiung Airport in 2023?",
+        _answer("1,000 passengers: Kaohsiung Airport, Users, total.", "appendix/tables/02", "x", "en"),
+    )
+    follow = conv.follow_up("And Kaohsiung port?", "en", prev)
+    # "kaohsiung" names both columns; "port" only the sea port's (its English from the places table).
+    assert follow.cell is not None and follow.cell.col == 1
+    draft = conv.draft(follow, analyze(follow.question, "en"))
+    assert draft is not None and "67" in draft.answer and "Kaohsiung Sea Port" in draft.answer
+
+
+def test_of_those_adding_a_word_the_narrative_evidence_never_uses_is_not_in_the_report() -> None:
+    conv = Conversation([], [], (), {"en/3/2": "In 2023, 109 foreign victims were newly placed in shelters."})
+    prev = conv.state(
+        "How many foreign victims were newly placed in shelters in 2023?",
+        _answer("109 foreign victims were newly placed.", "en/3/2", "109 foreign victims", "en"),
+    )
+    assert conv.follow_up("How many of those were women?", "en", prev).missing == Missing.BREAKDOWN
+    assert conv.follow_up("How many of those were foreign?", "en", prev).missing == Missing.NONE
+    assert conv.follow_up("How many were placed in shelters?", "en", prev).missing == Missing.NONE
+
+
+def test_english_pronouns_refer_to_the_counted_thing_or_the_later_subject() -> None:
+    conv = Conversation([], [], ())
+    quote = "In 2023, the mobile service vehicles were deployed 458 times, responding to 12,929 requests."
+    prev = conv.state(
+        "How many times were the mobile service vehicles deployed in 2023?",
+        _answer("458.", "en/5/1", quote, "en"),
+    )
+    # "times" counts occurrences: "they" are the vehicles.
+    assert "mobile service vehicles respond" in conv.resolve(
+        "How many requests did they respond to?", "en", prev
+    )
+    quote = "The New Immigrant Global News Website: by the end of 2023 it had published 10,000 news articles."
+    prev = conv.state(
+        "How many new immigrant news items had the global news website produced by the end of 2023?",
+        _answer("10,000.", "en/5/3", quote, "en"),
+    )
+    resolved = conv.resolve("And how many followers does its Facebook page have?", "en", prev)
+    assert "the global news website's Facebook page" in resolved
+
+
+def test_a_follow_up_the_previous_sentence_answers_next_to_a_figure_gets_that_sentence() -> None:
+    conv = Conversation([], [], ())
+    sentence = "截至 112 年底止，產出新聞逾 1 萬則，網站瀏覽量 871 萬 6,589 次。"
+    prev = conv.state("截至112年底新聞網產出多少則新聞？", _answer(sentence, "zh/5/3/2", sentence))
+    elsewhere = Draft("新聞網自 103 年起上線運作。", False, (Citation("zh/5/3/1", "p", "p", 1, "x"),))
+    reviewed = conv.review(
+        "那網站瀏覽量呢？", "zh", conv.follow_up("那網站瀏覽量呢？", "zh", prev), elsewhere
+    )
+    assert reviewed.answer == sentence and reviewed.citations == prev.citations
+    named = Draft("網站瀏覽量 871 萬 6,589 次。", False, ())
+    assert (
+        conv.review("那網站瀏覽量呢？", "zh", conv.follow_up("那網站瀏覽量呢？", "zh", prev), named) is named
+    )  # the answer names it: kept
+    assert (
+        conv.review("那臉書粉絲呢？", "zh", conv.follow_up("那臉書粉絲呢？", "zh", prev), elsewhere)
+        is elsewhere
+    )  # not in the sentence
+    dated = "自 112 年 2 月 20 日 9 時起，恢復港澳居民來臺自由行。"
+    prev = conv.state("港澳自由行何時恢復？", _answer(dated, "zh/6/1/3", dated))
+    assert (
+        conv.review("那港澳居民呢？", "zh", conv.follow_up("那港澳居民呢？", "zh", prev), elsewhere)
+        is elsewhere
+    )  # only a date next to it
+
+
+AGENCIES = Table(
+    table_id="table/08",
+    section_id="appendix/tables/08",
+    title_zh="112年各司法警察機關查緝人口販運案件統計表",
+    title_en="Human Trafficking Cases",
+    unit_zh="案件",
+    unit_en="Cases",
+    columns=(
+        "合計 Total / 合計 Total",
+        "合計 Total / 性剝削 Sexual Exploitation",
+        "內政部警政署 National Police Agency, MOI / 計 Sub-Total",
+        "內政部移民署 National Immigration Agency, MOI / 計 Sub-Total",
+        "內政部移民署 National Immigration Agency, MOI / 性剝削 Sexual Exploitation",
+    ),
+    rows=(
+        TableRow("5月", "May", ("12", "4", "11", "1", "0")),
+        TableRow("6月", "Jun", ("11", "5", "9", "2", "1")),
+        TableRow("總計", "Total", ("148", "80", "132", "12", "7")),
+    ),
+)
+
+
+def test_the_cell_answered_is_the_one_whose_own_sentence_the_answer_is() -> None:
+    conv = Conversation([AGENCIES], [], ())
+    # 12 is also May's total: the answer sentence of the NIA's yearly total is the one given.
+    answer = "內政部移民署合計為 12 案件（依「112年各司法警察機關查緝人口販運案件統計表」）。"
+    prev = conv.state("112年移民署查緝人口販運案件有幾件？", _answer(answer, "appendix/tables/08", answer))
+    assert prev.cell is not None and (prev.cell.row, prev.cell.col) == (2, 3)
+    follow = conv.follow_up("其中性剝削幾件？", "zh", prev)
+    assert follow.cell is not None and (follow.cell.row, follow.cell.col) == (2, 4)
+
+
+def test_part_of_one_label_names_it_and_a_total_is_asked_by_its_dimension() -> None:
+    conv = Conversation([AGENCIES], [], ())
+    answer = "5月內政部移民署為 1 案件（依「112年各司法警察機關查緝人口販運案件統計表」）。"
+    prev = conv.state("112年5月移民署查緝幾件？", _answer(answer, "appendix/tables/08", answer))
+    assert prev.cell is not None and (prev.cell.row, prev.cell.col) == (0, 3)
+    police = conv.follow_up("那警政署呢？", "zh", prev)
+    assert police.cell is not None and (police.cell.row, police.cell.col) == (0, 2)
+    year = conv.follow_up("那全年呢？", "zh", prev)
+    assert year.cell is not None and (year.cell.row, year.cell.col) == (2, 3)  # the total row
+    every = conv.follow_up("And altogether?", "en", prev)
+    assert every.cell is not None and (every.cell.row, every.cell.col) == (0, 0)  # the total column
+
+
+def test_a_year_the_previous_evidence_lacks_stands_only_where_the_answer_states_it_with_a_figure() -> None:
+    conv = Conversation([], [], (), {"zh/3/1/2": "112 年查處逾期停（居）留外來人口計 4 萬 2,851 人。"})
+    prev = conv.state(
+        "112年查處逾期停居留的外來人口有多少人？",
+        _answer(
+            "112 年查處計 4 萬 2,851 人。", "zh/3/1/2", "112 年查處逾期停（居）留外來人口計 4 萬 2,851 人。"
+        ),
+    )
+    follow = conv.follow_up("那111年呢？", "zh", prev)
+    assert follow.missing == Missing.YEAR and conv.draft(follow, analyze(follow.question, "zh")) is None
+    found = Draft("111 年查處逾期停（居）留外來人口計 3 萬 9,000 人。", False, ())
+    assert conv.review("那111年呢？", "zh", follow, found) is found  # stated elsewhere, with its figure
+    dated = Draft("我國於 111 年 10 月 13 日起邊境解封。", False, ())
+    refused = conv.review("那111年呢？", "zh", follow, dated)
+    assert refused.abstained and "111 年 10 月" not in refused.answer  # only a date of that year

@@ -1,6 +1,6 @@
 import pytest
 
-from app.answering.followup import place_stems, resolve_follow_up
+from app.answering.followup import follow_up_term, place_stems, relative_dates, resolve_follow_up
 
 pytestmark = pytest.mark.unit
 
@@ -48,3 +48,46 @@ def test_english_place_with_its_kind_replaces_the_old_place_and_kind_in_any_case
     assert "桃園機場" in resolve_follow_up(
         "第一航廈呢？", "112年桃園機場第二航廈e-Gate通關人次是多少？", "zh", PLACES
     )
+
+
+def test_years_and_months_said_relative_to_the_previous_turn_are_written_out():
+    assert relative_dates("And how many are planned for next year?", "en", 2023) == (
+        "And how many are planned for 2024?"
+    )
+    assert relative_dates("那前一年呢？", "zh", 2023) == "那111年呢？"
+    assert relative_dates("And the following month?", "en", 2023, 3) == "And April?"
+    assert relative_dates("那下個月呢？", "zh", 2023, 12) == "那下個月呢？"  # no 13月: left as asked
+    assert relative_dates("那下個月呢？", "zh", 2023, None) == "那下個月呢？"  # no month to count from
+
+
+def test_the_term_a_follow_up_names_and_whether_it_narrows_the_previous_figure():
+    assert follow_up_term("那其中出境的有多少？", "入出境人次是多少？", "zh", narrowing_only=True) == (
+        "出境",
+    )
+    assert follow_up_term("其中越南籍的有多少？", "結訓多少人次？", "zh", narrowing_only=True) == (
+        "越南籍",
+        "越南",
+    )
+    assert follow_up_term("那各國籍分別是多少？", "查處了多少人？", "zh", narrowing_only=True) == ("國籍",)
+    assert follow_up_term("那女性呢？", "男性有多少人？", "zh", narrowing_only=True) == ()  # not a narrowing
+    assert follow_up_term("那女性呢？", "男性有多少人？", "zh") == ("女性",)
+    assert follow_up_term("How many of those were in Hualien?", "How many visits?", "en", True) == (
+        "Hualien",
+    )
+    assert follow_up_term("And in Hualien?", "How many visits?", "en", narrowing_only=True) == ()
+
+
+def test_a_pronoun_of_the_previous_subject_is_not_part_of_the_term():
+    assert follow_up_term("那它的網站瀏覽量有多少？", "新聞網產出多少則新聞？", "zh") == ("網站瀏覽量",)
+
+
+def test_an_english_phrase_with_the_same_head_noun_replaces_the_previous_one():
+    previous = "How many cases had the online visa system for business travellers handled by the end of 2023?"
+    assert resolve_follow_up("And the student application system?", previous, "en") == (
+        "How many cases had the student application system handled by the end of 2023?"
+    )
+    # Capitalised names without "the" are replaced as written; a single word names no phrase.
+    assert resolve_follow_up(
+        "What about Hualien Sea Port?", "How many ships docked at Keelung Sea Port?", "en"
+    ) == ("How many ships docked at Hualien Sea Port?")
+    assert resolve_follow_up("And the system?", previous, "en").endswith("— system?")
