@@ -93,6 +93,11 @@ def _health(url: str) -> dict[str, Any] | None:
     try:
         with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - loopback URL we built
             return json.loads(resp.read())
+    except urllib.error.HTTPError as exc:  # 503 while loading or when loading failed: the body says which
+        try:
+            return json.loads(exc.read())
+        except (OSError, ValueError):
+            return None
     except (urllib.error.URLError, OSError, ValueError):
         return None
 
