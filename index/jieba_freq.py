@@ -2,14 +2,14 @@
 
 >>> table = FreqTable.open(dict_path, cache_dir)   # written once per dictionary, then ~1 ms to open
 >>> tk = jieba.Tokenizer(str(dict_path)); table.install(tk)
->>> "護照" in tk.FREQ, tk.FREQ.get("護照")
+>>> table.ensure(text); list(tk.cut(text))          # the shards of text's characters, then jieba
 
 jieba keeps its whole prefix dictionary in one Python dict (826k entries for the Traditional +
 Simplified dictionary): loading its marshal cache took ~1-2 s and ~120 MB in every process that
 segments a question (each ``nia-qa ask``, each serve worker). Every entry a segmentation reads
 (a word and its prefixes) starts with a character of the text, so the entries are stored in
 shards by first character (``ord % SHARDS``), each marshalled on its own, and a shard is read the
-first time a text needs it; lookups are plain dict lookups after that. The shards hold exactly
+first time a text needs it (jieba itself reads a plain dict). The shards hold exactly
 what ``jieba.Tokenizer.gen_pfdict`` builds (every word and each of its prefixes, a prefix with
 frequency 0) and the same ``total``, so segmentation is the same as with the whole dict.
 """
@@ -23,7 +23,6 @@ import os
 import struct
 import tempfile
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,6 @@ FORMAT = 1
 SHARDS = 4096  # words are grouped by their first character (ord % SHARDS); a word's prefixes share it
 _MAGIC = b"NIAJFRQ1"
 _HEADER = struct.Struct("<8sIIq")  # magic, format, shards, total
-_MISSING = object()
 
 
 def _db_path(dict_path: Path, cache_dir: Path) -> Path:
@@ -75,11 +73,13 @@ def _write(dict_path: Path, out: Path) -> None:
 
 
 class FreqTable:
-    """jieba's ``FREQ`` mapping (``in``, ``[]``, ``get``, ``[]=``), loaded one shard at a time.
+    """jieba's ``FREQ`` as a plain dict (:attr:`words`) that holds the shards of the characters seen so far.
 
-    A shard (the words of a few first characters) is read with ``os.pread`` and unmarshalled the
-    first time one of its words is looked up; ``[]=`` (jieba's ``add_word``) writes into it. Shards
-    load under a lock, so one table may serve several threads.
+    Every entry jieba reads while segmenting a text (``get_DAG``, ``calc``, the HMM check, the
+    search-mode n-grams, ``suggest_freq``, ``add_word``) is a substring of that text, so it starts with
+    one of its characters: :meth:`ensure` (called with the text first) loads their shards. A shard
+    never replaces an entry already there (a word added with ``add_word``). Lookups are dict lookups,
+    as fast as with the whole dictionary. Shards load under a lock; one table may serve several threads.
     """
 
     def __init__(self, path: Path) -> None:
@@ -100,7 +100,9 @@ class FreqTable:
             os.close(self._fd)
             raise
         self.total: int = total
-        self._shards: list[dict[str, int] | None] = [None] * SHARDS
+        self.words: dict[str, int] = {}
+        self._loaded: set[int] = set()
+        self._chars: set[str] = set()
         self._lock = threading.Lock()
 
     @classmethod
@@ -120,46 +122,43 @@ class FreqTable:
         raise AssertionError("unreachable")
 
     def install(self, tk: Any) -> None:
-        """Make ``tk`` (a ``jieba.Tokenizer``) use this table instead of loading its dictionary."""
-        tk.FREQ = self
+        """Make ``tk`` (a ``jieba.Tokenizer``) use :attr:`words` instead of loading its dictionary.
+
+        Call :meth:`ensure` with every text before ``tk`` segments it (or adds it as a word).
+        """
+        tk.FREQ = self.words
         tk.total = self.total
         tk.initialized = True
 
-    def _load(self, i: int) -> dict[str, int]:
+    def ensure(self, text: str) -> None:
+        """Load the shards of ``text``'s characters that are not loaded yet."""
+        new = set(text) - self._chars
+        if not new:
+            return
         with self._lock:
-            shard = self._shards[i]
-            if shard is None:
-                start, end = self._offsets[i], self._offsets[i + 1]
-                blob = os.pread(self._fd, end - start, self._base + start)
-                if len(blob) != end - start:
-                    raise OSError(f"{self.path.name} is truncated")
-                shard = self._shards[i] = marshal.loads(blob)
-        return shard
+            for ch in new:
+                i = _shard(ch)
+                if i not in self._loaded:
+                    self._merge(self._read(i))
+                    self._loaded.add(i)
+            self._chars |= new
 
-    def _of(self, word: str) -> dict[str, int]:
-        i = _shard(word)
-        return self._shards[i] or self._load(i)
+    def _read(self, i: int) -> dict[str, int]:
+        start, end = self._offsets[i], self._offsets[i + 1]
+        blob = os.pread(self._fd, end - start, self._base + start)
+        if len(blob) != end - start:
+            raise OSError(f"{self.path.name} is truncated")
+        return marshal.loads(blob)
 
-    def __contains__(self, word: object) -> bool:
-        return isinstance(word, str) and bool(word) and word in self._of(word)
-
-    def __getitem__(self, word: str) -> int:
-        if not word:
-            raise KeyError(word)
-        return self._of(word)[word]
-
-    def get(self, word: str, default: Any = None) -> Any:
-        return self._of(word).get(word, default) if word else default
-
-    def __setitem__(self, word: str, n: int) -> None:
-        self._of(word)[word] = n
-
-    def __iter__(self) -> Iterator[str]:
-        raise TypeError("FreqTable is looked up one word at a time, not iterated")
+    def _merge(self, shard: dict[str, int]) -> None:
+        words = self.words
+        for word in shard.keys() & words.keys():  # (none when add_word followed ensure) kept as they are
+            shard[word] = words[word]
+        words.update(shard)
 
     @property
     def loaded_shards(self) -> int:
-        return sum(s is not None for s in self._shards)
+        return len(self._loaded)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):

@@ -47,35 +47,45 @@ def _tokenizer(dictionary, table=None):
     return tk
 
 
+USER_WORD = "自動查驗通關系統"
+
+
 def test_entries_and_total_are_jiebas(dictionary, whole):
     freq, total = whole
     table = FreqTable.open(dictionary, dictionary.parent)
     assert table.total == total
     words = sorted(freq)[:: max(1, len(freq) // 5000)]  # every n-th entry, prefixes with 0 included
-    assert all(table.get(w) == freq[w] and w in table for w in words)
+    for w in words:
+        table.ensure(w)
+    assert all(table.words.get(w) == freq[w] for w in words)
     assert any(freq[w] == 0 for w in words)  # prefix-only entries are there too
-    assert "不是一個詞彙ＸＹ" not in table and table.get("不是一個詞彙ＸＹ", -1) == -1
-    with pytest.raises(KeyError):
-        table["不是一個詞彙ＸＹ"]
+    # what is loaded is exactly jieba's entries of those first characters' shards, nothing else
+    assert all(freq[w] == n for w, n in table.words.items())
+    assert 0 < table.loaded_shards < len(words)
 
 
 def test_segmentation_is_the_same_as_with_the_whole_dict(dictionary):
     table = FreqTable.open(dictionary, dictionary.parent)
     lazy, eager = _tokenizer(dictionary, table), _tokenizer(dictionary)
+    table.ensure(USER_WORD)  # before add_word: a shard loaded later never replaces a user word
     for tk in (lazy, eager):
-        tk.add_word("自動查驗通關系統", freq=20)  # user words are written into the table's shard
+        tk.add_word(USER_WORD, freq=20)
     for text in TEXTS:
+        table.ensure(text)
         assert list(lazy.cut(text, HMM=True)) == list(eager.cut(text, HMM=True))
         assert list(lazy.cut_for_search(text)) == list(eager.cut_for_search(text))
     assert lazy.suggest_freq("新住民", False) == eager.suggest_freq("新住民", False)
-    assert lazy.total == eager.total
+    assert lazy.total == eager.total and table.words[USER_WORD] == eager.FREQ[USER_WORD] == 20
 
 
 def test_a_question_loads_only_the_shards_of_its_characters(dictionary):
     table = FreqTable.open(dictionary, dictionary.parent)
-    tk = _tokenizer(dictionary, table)
-    list(tk.cut("112年底在臺新住民人數有多少？"))
-    assert 0 < table.loaded_shards <= len(set("112年底在臺新住民人數有多少？"))
+    question = "112年底在臺新住民人數有多少？"
+    table.ensure(question)
+    assert 0 < table.loaded_shards <= len(set(question))
+    loaded = table.loaded_shards
+    table.ensure(question[:5])  # nothing new
+    assert table.loaded_shards == loaded
 
 
 def test_a_damaged_file_is_written_again(dictionary):
@@ -85,4 +95,12 @@ def test_a_damaged_file_is_written_again(dictionary):
     with open(path, "r+b") as fh:
         fh.truncate(size // 2)
     table = FreqTable.open(dictionary, dictionary.parent)
-    assert path.stat().st_size == size and table.get("護照") is not None
+    table.ensure("護照")
+    assert path.stat().st_size == size and table.words.get("護照")
+
+
+def test_a_shard_loaded_later_keeps_words_already_there(dictionary, whole):
+    table = FreqTable.open(dictionary, dictionary.parent)
+    table.words["護照"] = 99  # as jieba's add_word writes it, before the shard of 護 was loaded
+    table.ensure("護照")
+    assert table.words["護照"] == 99 and table.words["護"] == whole[0]["護"]
