@@ -150,16 +150,18 @@ class LeanUnigramTokenizer:
             self._pid = os.getpid()
         return self._con
 
-    def _lookup(self, texts: list[str]) -> None:
-        """Put the (id, score) or None of each of ``texts`` into the memo."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
+    def _lookup(self, texts: list[str]) -> dict[str, tuple[int, float] | None]:
+        """The (id, score), or None, of each of ``texts``: from the memo, the rest from SQLite.
+
+        The result is the caller's own dict, so another thread dropping the memo meanwhile
+        (it is bounded) cannot change what this call sees.
+        """
+        memo = self._memo
+        out = {t: memo.get(t) for t in dict.fromkeys(texts)}
+        missing = [t for t in out if out[t] is None and t not in memo]
         if not missing:
-            return
+            return out
         with self._lock:
-            if len(self._memo) + len(missing) > _MEMO_LIMIT:
-                self._memo.clear()
-                missing = list(dict.fromkeys(texts))
-            found: dict[str, tuple[int, float]] = {}
             con = self._connection()
             for start in range(0, len(missing), 500):
                 part = missing[start : start + 500]
@@ -168,9 +170,12 @@ class LeanUnigramTokenizer:
                     f"SELECT text, id, score FROM piece WHERE text IN ({marks})",  # noqa: S608 - placeholders only
                     part,
                 ):
-                    found[text] = (int(pid), float(score))
+                    out[text] = (int(pid), float(score))
+            if len(memo) + len(missing) > _MEMO_LIMIT:
+                memo.clear()
             for text in missing:
-                self._memo[text] = found.get(text)
+                memo[text] = out[text]
+        return out
 
     # -- the model ----------------------------------------------------------------------------
     def _pieces(self, s: str) -> list[str]:
@@ -179,8 +184,7 @@ class LeanUnigramTokenizer:
         if n == 0:
             return []
         spans = [s[i : i + k] for i in range(n) for k in range(1, min(self._max_chars, n - i) + 1)]
-        self._lookup(spans)
-        memo = self._memo
+        memo = self._lookup(spans)
         score = [0.0] * (n + 1)
         start = [-1] * (n + 1)
         ident = [0] * (n + 1)
@@ -219,8 +223,8 @@ class LeanUnigramTokenizer:
         return out
 
     def _ids(self, pieces: list[str]) -> list[int]:
-        self._lookup(pieces)
-        return [hit[0] if (hit := self._memo.get(p)) is not None else self._unk_id for p in pieces]
+        found = self._lookup(pieces)
+        return [hit[0] if (hit := found[p]) is not None else self._unk_id for p in pieces]
 
     # -- the pipeline -------------------------------------------------------------------------
     def encode_ids(self, text: str, max_length: int | None = None) -> list[int]:
