@@ -1,7 +1,7 @@
 """The int8 e5 query encoder as an ONNX Runtime session, so answering a question never imports torch.
 
 >>> export_query_encoder(st_model, out_dir, identity)   # at build time, from the loaded int8 model
->>> enc = OnnxQueryEncoder(out_dir, threads=1)          # ~0.3 s, no torch
+>>> enc = OnnxQueryEncoder(out_dir, manifest, threads=1)  # ~0.2 s, no torch
 >>> enc.encode("query: 112年入出境人次是多少？")           # (384,) float32, L2-normalised
 
 The graph is written by hand from the weights of the torch model that :mod:`index.embedder`
@@ -18,8 +18,10 @@ resident memory and worker processes share it through the page cache.
 
 Files of ``out_dir``: ``model.onnx``, ``word_codes.i8`` (rows x dim int8), ``word_scales.f32``
 (rows x dim/32 float32), ``embeddings.npz`` (position rows, token-type row 0), ``tokenizer.json``
-and ``manifest.json`` (identity, sizes, dim, prompts, max_seq_length). Written to a temp dir and
-renamed into place.
+and ``manifest.json`` (identity, sizes, dim, prompts, max_seq_length, tokenizer), and for a Unigram
+(sentencepiece) tokenizer its vocabulary as SQLite (``vocab.sqlite3``, ``tokenizer-lean.json``; see
+:mod:`index.unigram`): loading ``tokenizer.json`` with ``tokenizers`` took ~1 s and ~290 MB per
+process. Written to a temp dir and renamed into place.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-EXPORT_FORMAT = "nia-qa-query-onnx/1"
+EXPORT_FORMAT = "nia-qa-query-onnx/2"  # 2: the lean Unigram tokenizer (index.unigram)
 MANIFEST = "manifest.json"
 MODEL_FILE = "model.onnx"
 CODES_FILE = "word_codes.i8"
@@ -218,6 +220,9 @@ def export_query_encoder(
             token_type=emb.token_type_embeddings.weight.detach().numpy()[0].astype(np.float32),
         )
         shutil.copyfile(tokenizer_file, tmp / TOKENIZER_FILE)
+        from index.unigram import write_lean_tokenizer
+
+        lean = write_lean_tokenizer(tmp / TOKENIZER_FILE, tmp)
         manifest = {
             "format": EXPORT_FORMAT,
             "identity": identity,
@@ -226,6 +231,7 @@ def export_query_encoder(
             "block": int(codes.shape[1] // scales.shape[1]),
             "prompts": prompts,
             "max_seq_length": int(model.max_seq_length),
+            "tokenizer": "lean-unigram" if lean else "tokenizers",
             "files": {p.name: p.stat().st_size for p in sorted(tmp.iterdir())},
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -265,7 +271,6 @@ class OnnxQueryEncoder:
 
     def __init__(self, out_dir: Path, manifest: dict[str, Any], *, threads: int = 1) -> None:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
         out_dir = Path(out_dir)
         self.dim: int = int(manifest["dim"])
@@ -280,20 +285,32 @@ class OnnxQueryEncoder:
             self._session = ort.InferenceSession(
                 str(out_dir / MODEL_FILE), sess_options=opts, providers=["CPUExecutionProvider"]
             )
-            self._tokenizer = Tokenizer.from_file(str(out_dir / TOKENIZER_FILE))
             with np.load(out_dir / EMBEDDINGS_FILE) as data:
                 self._position = np.array(data["position"], dtype=np.float32)
                 self._token_type = np.array(data["token_type"], dtype=np.float32)
+            self._max_tokens = min(self.max_seq_length, len(self._position))
+            self._lean: Any = None
+            self._tokenizer: Any = None
+            if manifest.get("tokenizer") == "lean-unigram":
+                from index.unigram import LeanUnigramTokenizer
+
+                self._lean = LeanUnigramTokenizer(out_dir)
+            else:
+                from tokenizers import Tokenizer
+
+                self._tokenizer = Tokenizer.from_file(str(out_dir / TOKENIZER_FILE))
+                self._tokenizer.no_padding()
+                self._tokenizer.enable_truncation(max_length=self._max_tokens)
         except Exception as exc:  # any loader error means a bad export: fall back, never crash
             raise QueryEncoderUnavailable(f"cannot load ({type(exc).__name__}: {exc})") from exc
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(max_length=min(self.max_seq_length, len(self._position)))
         self._codes = os.open(out_dir / CODES_FILE, os.O_RDONLY)
         self._scales = os.open(out_dir / SCALES_FILE, os.O_RDONLY)
         self._closed = threading.Event()
 
     def token_ids(self, text: str) -> list[int]:
         """Token ids of ``text`` (prompt already prepended), specials included, truncated."""
+        if self._lean is not None:
+            return self._lean.encode_ids(text, self._max_tokens)
         return list(self._tokenizer.encode(text).ids)
 
     def _word_rows(self, ids: list[int]) -> np.ndarray:
@@ -318,6 +335,8 @@ class OnnxQueryEncoder:
             self._closed.set()
             os.close(self._codes)
             os.close(self._scales)
+            if self._lean is not None:
+                self._lean.close()
 
     def __del__(self) -> None:
         with contextlib.suppress(OSError, AttributeError):

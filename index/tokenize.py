@@ -5,7 +5,8 @@
 True
 
 jieba runs on a private ``jieba.Tokenizer`` instance (no global dictionary
-changes), loaded lazily on first use with its log output silenced.
+changes), loaded lazily on first use with its log output silenced; its prefix dictionary is
+loaded in shards as texts need them (:mod:`index.jieba_freq`) instead of whole.
 """
 
 from __future__ import annotations
@@ -137,6 +138,7 @@ class Tokenizer:
         self.terms: tuple[str, ...] = tuple(sorted(set(terms)))
         self.cache_dir = cache_dir or default_cache_dir()
         self._jieba = None
+        self._freq = None
         self._parts: dict[str, tuple[str, ...]] = {}
         self._stem_cache: dict[str, str] = {}
         self._stemmer = None
@@ -151,7 +153,7 @@ class Tokenizer:
         return f"v{TOKENIZER_VERSION}-jieba{jieba.__version__}-dict{h}"
 
     def warm_up(self) -> None:
-        """Load jieba's dictionary and add the user terms (about a second)."""
+        """Open jieba's dictionary (:mod:`index.jieba_freq`) and add the user terms."""
         if self._jieba is not None:
             return
         with self._lock:
@@ -160,10 +162,16 @@ class Tokenizer:
             import jieba
             import Stemmer
 
+            from index.jieba_freq import FreqTable
+
             with _quiet_jieba():
-                tk = jieba.Tokenizer(str(traditional_dictionary(self.cache_dir)))
-                tk.tmp_dir = str(self.cache_dir)
-                tk.initialize()
+                dictionary = traditional_dictionary(self.cache_dir)
+                tk = jieba.Tokenizer(str(dictionary))
+                # the prefix dictionary is loaded in shards as texts need them, not whole (~1-2 s)
+                freq = FreqTable.open(dictionary, self.cache_dir)
+                freq.install(tk)
+                for term in self.terms:
+                    freq.ensure(term)
                 parts = {}
                 for term in self.terms:
                     # Parts under the default dictionary, computed before the term is added.
@@ -176,6 +184,7 @@ class Tokenizer:
                     tk.add_word(term, freq=max(tk.suggest_freq(term, False), 10))
             self._parts = parts
             self._stemmer = Stemmer.Stemmer("english")
+            self._freq = freq
             self._jieba = tk
 
     def _stem(self, word: str) -> str:
@@ -208,6 +217,7 @@ class Tokenizer:
         """Tokens of ``text`` (report chunk or question); same rules on both sides."""
         self.warm_up()
         s = normalize_text(text)
+        self._freq.ensure(s)  # every dictionary entry jieba reads for s starts with one of its characters
         out: list[str] = []
         for word in self._jieba.cut(s, HMM=True):
             word = word.strip().strip("._-+#&%'")

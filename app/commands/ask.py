@@ -86,19 +86,31 @@ def run(args: argparse.Namespace) -> int:
 @contextlib.contextmanager
 def _quiet_progress_bars() -> Iterator[None]:
     """No third-party progress bars while answering (transformers' "Loading weights" bar); build,
-    eval and bench keep theirs. Restored afterwards, so nothing leaks into a caller of ``main``."""
+    eval and bench keep theirs. Restored afterwards, so nothing leaks into a caller of ``main``.
+
+    Switched off in huggingface_hub (cheap to import), whose setting transformers copies when it is
+    imported, and in transformers only if it is already loaded: importing transformers for this cost
+    ~1-2 s of a cold ``ask`` that answers with the ONNX query encoder and never loads it.
+    """
     try:
-        from transformers.utils import logging as hf_logging
-    except ImportError:  # pragma: no cover - transformers comes with sentence-transformers
+        from huggingface_hub import utils as hub_utils
+    except ImportError:  # pragma: no cover - huggingface_hub comes with sentence-transformers
         yield
         return
-    was_enabled = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
+    hf_logging = sys.modules.get("transformers.utils.logging")
+    was_enabled = not hub_utils.are_progress_bars_disabled()
+    tf_was_enabled = hf_logging.is_progress_bar_enabled() if hf_logging is not None else was_enabled
+    hub_utils.disable_progress_bars()
+    if hf_logging is not None:
+        hf_logging.disable_progress_bar()
     try:
         yield
     finally:
         if was_enabled:
-            hf_logging.enable_progress_bar()
+            hub_utils.enable_progress_bars()
+        loaded = sys.modules.get("transformers.utils.logging")
+        if loaded is not None and tf_was_enabled:
+            loaded.enable_progress_bar()
 
 
 def json_object(answer, verbose: bool = False) -> dict:

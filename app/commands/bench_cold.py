@@ -2,6 +2,8 @@
 
 >>> cold_ask(env, runs=3)       # wall time and peak RSS (sampled) of `nia-qa ask` in fresh processes
 >>> serve_start(env, workers=2)  # seconds until /healthz says ready; RSS/PSS of the server and workers
+>>> timed_build(env, empty_dir)  # wall time and peak RSS of `nia-qa build` into an empty build dir
+>>> eval_recall(env, dev, out)   # retrieval recall@k, accuracy and answer latency from `nia-qa eval`
 
 ``env`` points the child processes at the bench's own build and cache directories
 (``NIA_QA_BUILD_DIR``, ``NIA_QA_CACHE_DIR``). The server listens on a free loopback port and is
@@ -91,6 +93,11 @@ def _health(url: str) -> dict[str, Any] | None:
     try:
         with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - loopback URL we built
             return json.loads(resp.read())
+    except urllib.error.HTTPError as exc:  # 503 while loading or when loading failed: the body says which
+        try:
+            return json.loads(exc.read())
+        except (OSError, ValueError):
+            return None
     except (urllib.error.URLError, OSError, ValueError):
         return None
 
@@ -162,3 +169,39 @@ def serve_start(env: dict[str, str], workers: int = 2, feedback_db: Path | None 
         finally:
             _stop(proc)
     return {"n_workers": workers, "ready_s": round(ready, 2), **memory}
+
+
+def timed_build(env: dict[str, str], build_dir: Path) -> dict[str, Any]:
+    """`nia-qa build` into ``build_dir`` (empty) in a fresh process: wall time and sampled peak RSS."""
+    wall, peak, code, tail = _run_measured(_cli("build"), {**env, "NIA_QA_BUILD_DIR": str(build_dir)})
+    if code != 0:
+        raise UserError(f"bench build failed: {tail}", exit_code=1)
+    return {"wall_s": round(wall, 2), "peak_rss_mb": peak}
+
+
+def eval_recall(env: dict[str, str], questions: Path, out_dir: Path) -> dict[str, Any]:
+    """Retrieval recall@1/4/10 and MRR (gold evidence in ``search(q, 10)``, eval's own grading), accuracy
+    and answer latency of ``questions``, from `nia-qa eval` run as a child against ``env``'s build.
+
+    A missed gate (exit 1) still gives figures; anything else without a summary is a UserError.
+    """
+    if not Path(questions).is_file():
+        raise UserError(f"bench recall: no eval set at {questions}", exit_code=1)
+    cmd = _cli("eval", "--questions", str(questions), "--out", str(out_dir), "--no-progress")
+    wall, _, code, tail = _run_measured(cmd, env)
+    summary_file = Path(out_dir) / "summary.json"
+    if code not in (0, 1) or not summary_file.is_file():
+        raise UserError(f"bench recall (nia-qa eval) failed: {tail or f'exit {code}'}", exit_code=1)
+    metrics = json.loads(summary_file.read_text(encoding="utf-8"))["metrics"]
+    gold = metrics["retrieval"]["gold"]
+    latency = metrics["latency_ms"]
+    return {
+        "set": Path(questions).name,
+        "n": metrics["n"],
+        "n_answerable": metrics["retrieval"]["n"],
+        **{k: gold[k] for k in ("recall@1", "recall@4", "recall@10", "mrr")},
+        "accuracy": metrics["accuracy"],
+        "answer_latency_ms": {k: latency[k] for k in ("p50", "p95")},
+        "gates_passed": code == 0,
+        "wall_s": round(wall, 2),
+    }

@@ -67,19 +67,25 @@ def tune_threads(settings: Settings) -> None:
     limit_torch_threads(settings.serve_torch_threads)
 
 
+def build_pipeline_when_called(settings: Settings):  # -> app.pipeline.Pipeline
+    """``app.pipeline.build_pipeline``, imported when called: a server that answers in worker
+    processes never imports the pipeline's modules itself (~1 s of its start-up)."""
+    from app.pipeline import build_pipeline
+
+    return build_pipeline(settings)
+
+
 def serve(settings: Settings, pipeline_factory: PipelineFactory | None = None) -> int:
     """Serve until Ctrl-C; prints the URL once the socket accepts, and again when answers are ready."""
     from app.web.server import create_app
 
     if pipeline_factory is None:
-        from app.pipeline import build_pipeline
-
-        pipeline_factory = build_pipeline
+        pipeline_factory = build_pipeline_when_called
     check_port_free(settings.host, settings.port)
     workers = settings.serve_workers
     if workers == 1:
         tune_threads(settings)  # with worker processes each worker sets its own torch threads
-    app = create_app(pipeline_factory, settings, workers=workers)
+    app = create_app(pipeline_factory, settings, workers=workers, load_now=True)
     server = uvicorn.Server(_config(app, settings.host, settings.port, "warning"))
     url = url_for(settings.host, settings.port)
 

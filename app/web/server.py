@@ -121,13 +121,18 @@ def create_app(
     feedback: FeedbackStore | None = None,
     with_chat: bool = True,
     workers: int = 1,
+    load_now: bool = False,
 ) -> FastAPI:
     """Build the app; nothing heavy happens until it starts (then the pipeline loads in a thread).
 
     ``workers > 1`` answers in that many worker processes (``pipeline_factory`` must then be picklable,
-    i.e. a module-level function such as ``build_pipeline``).
+    i.e. a module-level function such as ``build_pipeline``). ``load_now`` starts loading at once
+    (``nia-qa serve``): the workers load while this process imports Gradio and builds the chat
+    (~6 s), instead of after it.
     """
     service = AskService(pipeline_factory, settings, workers=workers)
+    if load_now:
+        service.start_loading()
     store = feedback or FeedbackStore(settings.feedback_db)
     feedback_rate = TokenBucket(settings.feedback_rate_per_s, settings.feedback_burst)
 

@@ -70,3 +70,31 @@ def test_unusable_questions_exit_2_with_one_line_and_no_traceback(args):
     assert proc.returncode == 2
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("nia-qa: error:")]
     assert len(errors) == 1 and "Traceback" not in proc.stderr
+
+
+HEAVY_MODULES = (
+    "torch",
+    "transformers",
+    "sentence_transformers",
+    "gradio",
+    "fastapi",
+    "matplotlib",
+    "sklearn",
+)
+
+
+@pytest.mark.integration
+def test_a_cold_ask_imports_no_heavy_library():
+    """A fresh `nia-qa ask` (the worktree's built index, ONNX query encoder) answers without torch,
+    transformers, the web stack, plotting or scikit-learn: each would add seconds to a cold start."""
+    code = (
+        "import sys; from app.cli import main\n"
+        "rc = main(['ask', '112年底在臺新住民人數有多少？', '--json'])\n"
+        f"print(rc, [m for m in {HEAVY_MODULES!r} if m in sys.modules], file=sys.stderr)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert out.returncode == 0, out.stderr[-500:]
+    assert "59 萬 2,561" in json.loads(out.stdout)["answer"]
+    assert out.stderr.strip().splitlines()[-1] == "0 []"
