@@ -32,7 +32,8 @@ from app.answering.figures import figure_values
 from app.answering.followup import asks_total, follow_up_term, is_follow_up, relative_dates, resolve_follow_up
 from app.answering.offices import OfficeMatch, answer_office
 from app.answering.question import REPORT_YEAR, ROC_OFFSET, QuestionAnalysis, analyze, months_in, years_in
-from app.answering.tables import CellMatch, answer_cell, compatible
+from app.answering.table_wording import answer_cell
+from app.answering.tables import CellMatch, compatible
 from app.answering.types import Draft, Route
 from app.records import Answer, Citation
 from ingest.records import Office, Section, Table

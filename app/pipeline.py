@@ -23,7 +23,7 @@ from app.answering.policy import FittedPolicy, Policy
 from app.answering.question import QuestionAnalysis, analyze
 from app.answering.sentences import split_sentences
 from app.answering.spelling import ChineseTypos, ReportSpeller
-from app.answering.tables import table_label_texts
+from app.answering.table_wording import table_label_texts
 from app.answering.types import Proposal, Route
 from app.answering.verify import verify_draft
 from app.chain import ChainState, build_chain

@@ -26,15 +26,8 @@ from app.answering.offices import CONTACT_TYPES, answer_office, find_office
 from app.answering.policy import Policy, RulePolicy
 from app.answering.question import QuestionAnalysis, months_in, years_in
 from app.answering.sentences import split_sentences
-from app.answering.tables import (
-    CellMatch,
-    answer_cell,
-    answer_cells,
-    build_glossary,
-    cell_label_texts,
-    compatible,
-    find_cells,
-)
+from app.answering.table_wording import answer_cell, answer_cells, cell_label_texts
+from app.answering.tables import CellMatch, build_glossary, compatible, find_cells
 from app.answering.types import Draft, Proposal, Route
 from app.records import Citation
 from index.records import Hit
