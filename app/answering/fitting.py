@@ -84,12 +84,17 @@ def _fit_lr(rows: Sequence[TrainingRow], c: float) -> tuple[np.ndarray, np.ndarr
 
     x = np.vstack([r.x for r in rows if len(r.x)])
     y = np.concatenate([r.y for r in rows if len(r.x)])
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
+    mean, scale = _mean_scale(x)
     model = LogisticRegression(C=c, max_iter=2000)
-    model.fit((x - mean) / scale, y)
+    model.fit(standardise(x, mean, scale), y)
     return mean, scale, model
+
+
+def _mean_scale(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature mean and standard deviation (1 where a feature is constant) for standardising."""
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    return mean, scale
 
 
 def _policy(mean, scale, model, threshold: float, meta: dict[str, Any]) -> FittedPolicy:
@@ -133,9 +138,7 @@ def _fit_ranked(rows: Sequence[TrainingRow], c: float) -> RankedPolicy:
     from sklearn.linear_model import LogisticRegression
 
     with_props = [r for r in rows if len(r.x)]
-    x = np.vstack([r.x for r in with_props])
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
+    mean, scale = _mean_scale(np.vstack([r.x for r in with_props]))
     z_rows = [standardise(r.x, mean, scale) for r in with_props]
     diffs, labels, weights = _pairs(z_rows, with_props)
     rank_coef = np.zeros(len(mean))

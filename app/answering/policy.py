@@ -56,12 +56,6 @@ class FittedPolicy:
     meta: dict[str, Any]
     name: str = "fitted"
 
-    def probabilities(self, proposals: list[Proposal]) -> np.ndarray:
-        if not proposals:
-            return np.zeros(0)
-        z = (feature_matrix(proposals) - self.mean) / self.scale
-        return 1.0 / (1.0 + np.exp(-(z @ self.coef + self.intercept)))
-
     def choose(self, x: np.ndarray) -> tuple[int, float]:
         """(index of the most probable proposal, its probability) for a proposals x features matrix."""
         z = (x - self.mean) / self.scale
