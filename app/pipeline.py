@@ -68,16 +68,8 @@ class Pipeline:
             + [o.name_zh for o in ingest.offices]
             + [o.name_en for o in ingest.offices]
         )
-        self.speller = ReportSpeller(
-            [s.text for s in ingest.sections if s.lang == "en"]
-            + [f"{r.label_en} {' '.join(t.columns)} {t.title_en}" for t in ingest.tables for r in t.rows]
-            + [f"{o.name_en} {o.address_en}" for o in ingest.offices]
-        )
-        self.zh_typos = ChineseTypos(
-            [s.text for s in ingest.sections if s.lang == "zh"]
-            + [f"{r.label_zh} {' '.join(t.columns)} {t.title_zh}" for t in ingest.tables for r in t.rows]
-            + [f"{o.name_zh} {o.address_zh}" for o in ingest.offices]
-        )
+        self.speller = ReportSpeller(report_wording(ingest, "en"))
+        self.zh_typos = ChineseTypos(report_wording(ingest, "zh"))
         self.conversation = Conversation(
             ingest.tables,
             ingest.offices,
@@ -242,6 +234,16 @@ class Pipeline:
         other.extractive.policy = policy
         other._wire()
         return other
+
+
+def report_wording(ingest, lang: str) -> list[str]:
+    """The report's own words in one language, for the typo correctors: its sections, every table label
+    once (both languages: each corrector reads only its own script) and its offices."""
+    offices = [
+        f"{o.name_zh} {o.address_zh}" if lang == "zh" else f"{o.name_en} {o.address_en}"
+        for o in ingest.offices
+    ]
+    return [s.text for s in ingest.sections if s.lang == lang] + table_label_texts(ingest.tables) + offices
 
 
 def narrative_sections(sections):
