@@ -68,7 +68,9 @@ _AS_OF = re.compile(
     re.I,
 )
 _ASKS_YEAR = re.compile(r"\b(?:which|what) year\b|哪一?年(?!度)", re.I)
-_MONEY_AMOUNT = re.compile(r"\d\s*(?:元|萬|億)|NT\$\s*\d|\d\s*(?:dollars|NTD)", re.I)
+# A sum of money: a figure whose unit is 元 ("421 萬 8,817 元", "688 萬餘元"); a figure in 萬 or 億
+# alone is as often people or passengers ("978 萬 9,034 人").
+_MONEY_AMOUNT = re.compile(r"\d[\d,.\s萬億千餘多]*元|NT\$\s*\d|\d\s*(?:dollars|NTD)", re.I)
 _MONEY = re.compile(r"元|NT\$|NTD|dollars?|萬|億", re.I)
 # "多少錢", "幾座", "多少人" ask for the answer; they are not topic words.
 _ASKING = re.compile(r"^(?:多少|幾)")

@@ -88,3 +88,12 @@ def test_question_phrasing_is_not_a_topic_term(scorer, question, phrasing):
     terms = scorer.terms(question)
     assert terms  # the topic words remain
     assert phrasing not in terms
+
+
+def test_a_sum_of_money_is_a_figure_in_yuan_not_any_figure_in_wan():
+    q = analyze("建置這套系統花了多少經費？")
+    assert q.answer_type == "amount"
+    assert not satisfies(q, "截至 112 年底止，申請 e-Gate 註冊者已達 978 萬 9,034 人。")  # people, in 萬
+    assert satisfies(q, "112 年度核定補助 421 萬 8,817 元。")
+    assert satisfies(q, "112 年退費件數 4,988 件，金額約 688 萬餘元。")
+    assert satisfies(analyze("How much did the fund spend?"), "It spent NT$407,792,543 in 2023.")
