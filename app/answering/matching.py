@@ -18,8 +18,12 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+_DOTTED = re.compile(r"\b(?:[a-z]\.){2,}")  # "u.k.", "u.s.a." are the words "uk", "usa"
+
+
 def en_words(text: str) -> set[str]:
-    words = re.findall(r"[a-z0-9][a-z0-9'\-]*", unicodedata.normalize("NFKC", text).lower())
+    text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), unicodedata.normalize("NFKC", text).lower())
+    words = re.findall(r"[a-z0-9][a-z0-9'\-]*", text)
     return {w.rstrip("'s") if w.endswith("'s") else w for w in words if w not in _EN_STOP}
 
 

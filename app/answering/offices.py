@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from app.answering.matching import en_words, fold, overlap
+from app.answering.matching import en_words, fold, overlap, zh_bigrams
 from app.answering.question import QuestionAnalysis
 from ingest.records import Office
 
@@ -26,13 +29,74 @@ class OfficeMatch:
     score: float
 
 
+# An address word counts less than a name word: "the office in London" names the place the office
+# is in, which its address gives, but an address also names streets and districts.
+ADDRESS_WEIGHT = 0.8
+
+
+@dataclass(frozen=True)
+class _OfficeUnits:
+    """Each office's distinctive units (Chinese bigrams, English words) of its names and addresses,
+    weighted by how few offices share them (IDF over the office records)."""
+
+    names: tuple[frozenset[str], ...]
+    addresses: tuple[frozenset[str], ...]
+    idf: dict[str, float]
+
+
+def _units(text: str) -> frozenset[str]:
+    return frozenset(zh_bigrams(text) | en_words(text))
+
+
+@lru_cache(maxsize=4)
+def _office_units(offices: tuple[Office, ...]) -> _OfficeUnits:
+    names = tuple(_units(f"{o.name_zh} {o.name_en}") for o in offices)
+    addresses = tuple(_units(f"{o.address_zh} {o.address_en}") for o in offices)
+    df: dict[str, int] = {}
+    for n, a in zip(names, addresses, strict=True):
+        for u in n | a:
+            df[u] = df.get(u, 0) + 1
+    idf = {u: math.log(1 + len(offices) / d) for u, d in df.items()}
+    return _OfficeUnits(names, addresses, idf)
+
+
+_NAME_WORD = re.compile(r"(?<=\w[\s,'’(])([A-Z][\w\-]+)")
+
+
+def _weighted_cover(q: QuestionAnalysis, offices: tuple[Office, ...]) -> list[float]:
+    """Per office, the IDF-weighted share of the English question's office words (those any office
+    record uses, and any other name it gives) that the office's name, or less surely its address,
+    holds. A name no office record has ("Police") counts against every office; Chinese questions
+    name offices by their Chinese names, which the name overlap matches."""
+    if q.lang != "en":
+        return [0.0] * len(offices)
+    units = _office_units(offices)
+    asked = _units(q.search_text) & units.idf.keys()
+    other_names = en_words(" ".join(_NAME_WORD.findall(q.search_text))) - units.idf.keys()
+    total = sum(units.idf[u] for u in asked) + len(other_names) * math.log(1 + len(offices))
+    if not asked or not total:
+        return [0.0] * len(offices)
+    out = []
+    for name, address in zip(units.names, units.addresses, strict=True):
+        got = sum(units.idf[u] * (1.0 if u in name else ADDRESS_WEIGHT) for u in asked & (name | address))
+        out.append(got / total)
+    top = max(out)
+    if sum(1 for c in out if c >= top - 1e-9) > 1:
+        # Words several offices share equally ("service center", "headquarters") name no office.
+        return [0.0] * len(offices)
+    return out
+
+
 def find_office(q: QuestionAnalysis, offices: list[Office]) -> OfficeMatch | None:
-    """The office the question names, by containment of its name (longest wins) or word/bigram overlap."""
+    """The office the question names: by containment of its name (longest wins), else the better of
+    the share of its name's words the question has and the IDF-weighted share of the question's
+    office words its name and address hold."""
     text = fold(q.search_text)
     best: OfficeMatch | None = None
-    for office in offices:
+    covers = _weighted_cover(q, tuple(offices))
+    for office, cover in zip(offices, covers, strict=True):
         names = [n for n in (office.name_zh, office.name_en) if n]
-        score = 0.0
+        score = cover
         for name in names:
             folded = fold(name)
             if folded and folded in text:

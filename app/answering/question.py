@@ -201,7 +201,7 @@ _EN_COUNT_NOUN = re.compile(
 _DURATION = re.compile(r"\bhow long\b|多久|多長時間|期限多長|(?<!哪)幾年|(?<!哪)幾個月|(?<!哪)幾天", re.I)
 
 
-_ZH_WHEN = re.compile(r"哪幾?個?月|哪一?天|哪一?年|幾月幾日")
+_ZH_WHEN = re.compile(r"哪幾?個?月|哪[一幾]?天|哪一?年|幾月幾日")
 
 
 def classify(text: str, lang: str) -> str:

@@ -57,6 +57,7 @@ def test_months_and_opinions():
         ("外國專業人才的居留證效期是幾個月？", "duration"),
         ("擴大自行到案專案在哪幾個月實施？", "date"),
         ("人口販運防制法是哪一天公布的？", "date"),
+        ("國際審查會議是在哪幾天舉行？", "date"),
         ("新住民全球新聞網是哪一年上線的？", "date"),
         ("Which year did the NIA begin joint investigations with the police?", "date"),
         ("Which nationality accounted for the most victims?", "name"),  # "accounted" is not "count"
