@@ -18,13 +18,14 @@ from app.answering.question import QuestionAnalysis
 # and a confidently wrong computed sum is worse than the stated figure.
 _SUM = re.compile(
     r"加上|加起來|兩者|三者|(?:和|與|及|、).{1,20}合計|合計.{0,6}(?:和|與|及)|"
-    r"together|combined|sum of|across the two|counting (?:both|the)|\bplus\b",
+    r"together|combined|sum of|across the two|counting (?:both|the)|\bplus\b|加總|總和|\baltogether\b",
     re.I,
 )
 _DIFF = re.compile(
     r"少幾|多幾|相差|差距|差了|多了多少|少了多少|增加了多少|減少了多少|超過.*多少|比(?![率例重]).*[多少]|"
     r"how many more|how many fewer|difference|apart from|other than|leaving out|excluding|not counting|except|"
-    r"beat .* by|exceed.* by|more than .* by|\bby how (?:many|much)\b|超出.*多少|超越.*多少",
+    r"beat .* by|exceed.* by|more than .* by|\bby how (?:many|much)\b|超出.*多少|超越.*多少|"
+    r"\bgap between\b|\bminus\b|\bsubtract|\bexclud(?:e|ing)\b|\btake .+ out of\b|減掉|減去|扣掉|扣除",
     re.I,
 )
 # A figure: "2萬1,932", "21,932", "1.5億", "107"; not part of a longer number.

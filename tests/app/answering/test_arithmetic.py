@@ -57,3 +57,18 @@ def test_scan_figures_scales_breakdowns_and_names():
     )
     assert [(f.value, f.in_parens) for f in zh] == [(12, False), (7, True), (2, True)]
     assert [f.value for f in scan_figures("蒙古籍「WIN198」貨船之船員 6 名", "zh")] == [6]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What is the gap between the number of applications received and approved?", "difference"),
+        ("If you take the missing workers out of the overstayer total, how many are left?", "difference"),
+        ("支出決算減掉收入決算是多少錢？", "difference"),
+        ("How many calls were there once you exclude the diverted ones?", "difference"),
+        ("1月跟2月的入出境人次加總是多少？", "sum"),
+        ("How many officials attended the two meetings altogether?", "sum"),
+    ],
+)
+def test_the_wording_of_a_sum_or_difference_in_either_language(question: str, kind: str):
+    assert combination(analyze(question)) == kind
