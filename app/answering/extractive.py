@@ -16,6 +16,7 @@ import numpy as np
 
 from app.answering.arithmetic import combination, compute, operands, phrase
 from app.answering.bilingual import ASKS_ACRONYM, MAX_ANSWER_CHARS, Bilingual
+from app.answering.cell_words import build_glossary
 from app.answering.countries import MAINLAND_NAMES, countries_in
 from app.answering.evidence import Candidate, EvidenceScorer, satisfies
 from app.answering.features import FeatureMaker, with_context
@@ -27,7 +28,7 @@ from app.answering.policy import Policy, RulePolicy
 from app.answering.question import QuestionAnalysis, months_in, years_in
 from app.answering.sentences import split_sentences
 from app.answering.table_wording import answer_cell, answer_cells, cell_label_texts
-from app.answering.tables import CellMatch, build_glossary, compatible, find_cells
+from app.answering.tables import CellMatch, compatible, find_cells
 from app.answering.types import Draft, Proposal, Route
 from app.records import Citation
 from index.records import Hit
