@@ -122,105 +122,154 @@ def find_cells(
 ) -> list[CellMatch]:
     """(table, row, column) matches, best first: each table's best cell and, with ``alternatives`` > 1,
     its next-best columns and rows (the policy chooses among them)."""
+    asked = _asked(q, glossary)
+    found: list[CellMatch] = []
+    for table in tables:
+        found += _table_cells(asked, table, table_prior.get(table.table_id, 0.0), alternatives)
+    return sorted(found, key=lambda m: -m.score)
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """The question as the tables' labels are matched against it."""
+
+    q: QuestionAnalysis
+    fold: str
+    words: set[str]
+    glossary: dict[str, set[str]]
+    wants_total: bool
+
+
+def _asked(q: QuestionAnalysis, glossary: dict[str, set[str]] | None) -> _Asked:
     text = q.search_text
     for pattern, repl in ZH_PHRASES:
         text = pattern.sub(repl, text)
-    q_fold = fold(text)
-    q_words = content_words(text)
-    glossary = glossary or {}
-    wants_total = bool(ASKS_TOTAL.search(text))
-    found: list[CellMatch] = []
-    for table in tables:
-        title = table.title_zh if q.lang == "zh" else table.title_en
-        title_score = score_title(title, q_words, q_fold, q.lang)
-        prior = table_prior.get(table.table_id, 0.0)
-        if prior == 0.0 and title_score < 0.3:
-            continue
-        scored_rows = [(r, score_row(q, r, q_fold, q_words)) for r in table.rows]
-        named_rows = [(r, s) for r, s in scored_rows if s > 0]
-        if named_rows:
-            row, row_score = max(named_rows, key=lambda rs: rs[1])
-            other_rows = sorted(named_rows, key=lambda rs: -rs[1])[1:alternatives]
-        else:
-            other_rows = []
-            totals = [r for r in table.rows if TOTAL_LABEL.search(f"{r.label_zh} {r.label_en}")]
-            if not totals:
-                continue
-            row, row_score = totals[-1], 0.0
-        cols = []
-        for i, column in enumerate(table.columns):
-            if i >= len(row.cells) or not re.search(r"\d", row.cells[i]):
-                continue
-            s, named = score_column(column, q_fold, q_words, glossary, wants_total)
-            s -= title_echo(column, table.title_zh, q_fold)
-            if q.answer_type == "percent":
-                s += 0.5 if RATE.search(column) else -0.3
-            cols.append((s, -i, i, column, named))
-        if not cols:
-            continue
-        ranked_cols = sorted(cols, reverse=True)
-        col_score, _, i, column, col_named = ranked_cols[0]
-        second: tuple[TableRow, str, str] | None = None
-        ranked_rows = sorted(named_rows, key=lambda rs: rs[1], reverse=True)
-        named_cols = sorted((c for c in cols if c[4] and c[2] != i), reverse=True)
-        if len(ranked_rows) >= 2 and ranked_rows[1][1] >= 1.0 and i < len(ranked_rows[1][0].cells):
-            other = ranked_rows[1][0]
-            second = (other, column, other.cells[i])
-        else:
-            # Another column that names something else ("警政署" besides "移民署"), not a sibling
-            # of the same group ("越南 / 男" besides "越南 / 計") that adds no named part.
-            # Among those, the column that differs from the first only in the named part ("T1 / Users"
-            # besides "T2 / Users", not "T1 / Applicants").
-            first_named = named_parts(column, q_fold, q_words, glossary)
-            first_parts = set(column.split(" / "))
-            others = [
-                (len(set(other_column.split(" / ")) & first_parts), k, j, other_column)
-                for k, (_, _, j, other_column, _) in enumerate(named_cols)
-                if named_parts(other_column, q_fold, q_words, glossary) - first_named
-            ]
-            if others:
-                _, _, j, other_column = max(others, key=lambda o: (o[0], -o[1]))
-                second = (row, other_column, row.cells[j])
-        # A month row only counts when the table is about the question at all.
-        row_weight = 0.5 if title_score + prior >= 0.5 else 0.1
-        relevance = table_relevance(table, q_fold, q_words, q.lang)
-        score = title_score + 0.5 * prior + row_weight * row_score + col_score + relevance
+    return _Asked(q, fold(text), content_words(text), glossary or {}, bool(ASKS_TOTAL.search(text)))
+
+
+# A column scored for the question: (score, -index, index, header, whether the question names it).
+_Column = tuple[float, int, int, str, bool]
+
+
+@dataclass(frozen=True)
+class _RowPick:
+    """The row a table's cell is read from, with every row the question names and the next-best ones."""
+
+    row: TableRow
+    score: float
+    named: list[tuple[TableRow, float]]
+    others: list[tuple[TableRow, float]]
+
+
+def _table_cells(asked: _Asked, table: Table, prior: float, alternatives: int) -> list[CellMatch]:
+    """One table's best cell, then its next-best columns and rows (``alternatives`` - 1 of each)."""
+    q = asked.q
+    title = table.title_zh if q.lang == "zh" else table.title_en
+    title_score = score_title(title, asked.words, asked.fold, q.lang)
+    if prior == 0.0 and title_score < 0.3:
+        return []
+    pick = _pick_row(asked, table, alternatives)
+    if pick is None:
+        return []
+    row, row_score = pick.row, pick.score
+    cols = _columns(asked, table, row)
+    if not cols:
+        return []
+    ranked_cols = sorted(cols, reverse=True)
+    col_score, _, i, column, col_named = ranked_cols[0]
+    # A month row only counts when the table is about the question at all.
+    row_weight = 0.5 if title_score + prior >= 0.5 else 0.1
+    relevance = table_relevance(table, asked.fold, asked.words, q.lang)
+    score = title_score + 0.5 * prior + row_weight * row_score + col_score + relevance
+    base = CellMatch(
+        table,
+        row,
+        column,
+        row.cells[i],
+        score,
+        # "合計幾件" names the total row as surely as "11月" names a month row.
+        row_score > 0 or (asked.wants_total and bool(TOTAL_LABEL.search(f"{row.label_zh} {row.label_en}"))),
+        col_named,
+        title_score,
+        relevance,
+        _second_cell(asked, pick, i, column, cols),
+    )
+    found = [base]
+    for c_score, _, j, other_column, named in ranked_cols[1:alternatives]:
         found.append(
-            CellMatch(
-                table,
-                row,
-                column,
-                row.cells[i],
-                score,
-                # "合計幾件" names the total row as surely as "11月" names a month row.
-                row_score > 0 or (wants_total and bool(TOTAL_LABEL.search(f"{row.label_zh} {row.label_en}"))),
-                col_named,
-                title_score,
-                relevance,
-                second,
+            replace(
+                base,
+                column=other_column,
+                value=row.cells[j],
+                score=score - col_score + c_score,
+                column_named=named,
+                second=None,
             )
         )
-        base = found[-1]
-        for c_score, _, j, other_column, named in ranked_cols[1:alternatives]:
+    for other_row, r_score in pick.others:
+        if i < len(other_row.cells) and re.search(r"\d", other_row.cells[i]):
             found.append(
                 replace(
                     base,
-                    column=other_column,
-                    value=row.cells[j],
-                    score=score - col_score + c_score,
-                    column_named=named,
+                    row=other_row,
+                    value=other_row.cells[i],
+                    score=score - row_weight * (row_score - r_score),
                     second=None,
                 )
             )
-        for other_row, r_score in other_rows:
-            if i < len(other_row.cells) and re.search(r"\d", other_row.cells[i]):
-                found.append(
-                    replace(
-                        base,
-                        row=other_row,
-                        value=other_row.cells[i],
-                        score=score - row_weight * (row_score - r_score),
-                        second=None,
-                    )
-                )
-    return sorted(found, key=lambda m: -m.score)
+    return found
+
+
+def _pick_row(asked: _Asked, table: Table, alternatives: int) -> _RowPick | None:
+    """The row the question names (a month, a city ...; the last total row when it names none)."""
+    scored_rows = [(r, score_row(asked.q, r, asked.fold, asked.words)) for r in table.rows]
+    named_rows = [(r, s) for r, s in scored_rows if s > 0]
+    if named_rows:
+        row, row_score = max(named_rows, key=lambda rs: rs[1])
+        other_rows = sorted(named_rows, key=lambda rs: -rs[1])[1:alternatives]
+        return _RowPick(row, row_score, named_rows, other_rows)
+    totals = [r for r in table.rows if TOTAL_LABEL.search(f"{r.label_zh} {r.label_en}")]
+    if not totals:
+        return None
+    return _RowPick(totals[-1], 0.0, named_rows, [])
+
+
+def _columns(asked: _Asked, table: Table, row: TableRow) -> list[_Column]:
+    """The row's numeric cells' columns, scored by how the question names their headers."""
+    cols = []
+    for i, column in enumerate(table.columns):
+        if i >= len(row.cells) or not re.search(r"\d", row.cells[i]):
+            continue
+        s, named = score_column(column, asked.fold, asked.words, asked.glossary, asked.wants_total)
+        s -= title_echo(column, table.title_zh, asked.fold)
+        if asked.q.answer_type == "percent":
+            s += 0.5 if RATE.search(column) else -0.3
+        cols.append((s, -i, i, column, named))
+    return cols
+
+
+def _second_cell(
+    asked: _Asked, pick: _RowPick, i: int, column: str, cols: list[_Column]
+) -> tuple[TableRow, str, str] | None:
+    """A second named cell for sums and differences: the next named row's cell in the same column, or
+    the same row's cell in another column the question names."""
+    ranked_rows = sorted(pick.named, key=lambda rs: rs[1], reverse=True)
+    if len(ranked_rows) >= 2 and ranked_rows[1][1] >= 1.0 and i < len(ranked_rows[1][0].cells):
+        other = ranked_rows[1][0]
+        return (other, column, other.cells[i])
+    # Another column that names something else ("警政署" besides "移民署"), not a sibling
+    # of the same group ("越南 / 男" besides "越南 / 計") that adds no named part.
+    # Among those, the column that differs from the first only in the named part ("T1 / Users"
+    # besides "T2 / Users", not "T1 / Applicants").
+    named_cols = sorted((c for c in cols if c[4] and c[2] != i), reverse=True)
+    first_named = named_parts(column, asked.fold, asked.words, asked.glossary)
+    first_parts = set(column.split(" / "))
+    others = [
+        (len(set(other_column.split(" / ")) & first_parts), k, j, other_column)
+        for k, (_, _, j, other_column, _) in enumerate(named_cols)
+        if named_parts(other_column, asked.fold, asked.words, asked.glossary) - first_named
+    ]
+    if others:
+        _, _, j, other_column = max(others, key=lambda o: (o[0], -o[1]))
+        return (pick.row, other_column, pick.row.cells[j])
+    return None
