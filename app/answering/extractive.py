@@ -20,7 +20,9 @@ from app.answering.cell_words import build_glossary
 from app.answering.countries import MAINLAND_NAMES, countries_in
 from app.answering.evidence import Candidate, EvidenceScorer, satisfies
 from app.answering.features import FeatureMaker, with_context
-from app.answering.multihop import Combined, Source, combine, compact, earlier_year, list_total
+from app.answering.multihop import combine, list_total
+from app.answering.multihop_earlier import earlier_year
+from app.answering.multihop_figures import Combined, Source, compact
 from app.answering.multihop_parts import expected_count, question_parts
 from app.answering.multihop_wording import render
 from app.answering.offices import CONTACT_TYPES, answer_office, find_office
