@@ -4,6 +4,8 @@ the report gives only as a change."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from app.answering.arithmetic import combination, compute, operands, phrase
 from app.answering.bilingual import MAX_ANSWER_CHARS
 from app.answering.evidence import Candidate, EvidenceScorer
@@ -21,14 +23,14 @@ from app.records import Citation
 from ingest.records import Section
 
 
+@dataclass(frozen=True)
 class ComputedAnswers:
     """Figures computed from the evidence sentences, never guessed: without an operand for every part
     there is no computation."""
 
-    def __init__(self, view: ReportView, scorer: EvidenceScorer, places: set[str] | frozenset[str]) -> None:
-        self.view = view
-        self.scorer = scorer
-        self.places = places
+    view: ReportView
+    scorer: EvidenceScorer
+    places: set[str] | frozenset[str]
 
     def multi_fact(
         self, q: QuestionAnalysis, candidates: list[Candidate], weights: dict[str, float]

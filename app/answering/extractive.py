@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from app.answering.bilingual import Bilingual
+from app.answering.computed import ComputedAnswers
 from app.answering.evidence import EvidenceScorer
 from app.answering.features import FeatureMaker, with_context
 from app.answering.narrative import NarrativeProposer
@@ -64,8 +65,9 @@ class ExtractiveAnswerer:
         self.query_vector = query_vector  # the retriever's (cached) question embedding
         self.bilingual = Bilingual(view, scorer, self.config, query_vector)
         self.tables = TableProposer(view, scorer, self.config, self.features, query_vector)
+        computed = ComputedAnswers(view, scorer, places)
         self.narrative = NarrativeProposer(
-            view, scorer, self.config, self.features, self.bilingual, places, query_vector
+            view, scorer, self.config, self.features, self.bilingual, computed, places, query_vector
         )
 
     # -- public -----------------------------------------------------------------

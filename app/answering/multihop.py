@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from dataclasses import replace
 
 from app.answering.arithmetic import scan_figures
-from app.answering.multihop_figures import UNIT_GROUPS, Combined, Figure, Source, figures_in, same_kind
+from app.answering.multihop_figures import Combined, Figure, Source, figures_in, same_kind, same_unit_kind
 from app.answering.multihop_operands import operand_score
 from app.answering.multihop_parts import (
     EN_EXCLUDE,
@@ -167,9 +168,7 @@ def _assign_any_unit(
     parts: list[Part], figures: list[Figure], q: QuestionAnalysis, weight
 ) -> list[Figure] | None:
     """Like _assign, but a share may divide cards by applications (張 by 件)."""
-    free = [
-        Figure(f.value, f.text, f.start, "", f.money, f.in_parens, f.approximate, f.source) for f in figures
-    ]
+    free = [replace(f, unit="") for f in figures]
     picked = _best_assignment(parts, free, [], q, weight, valid=lambda p: 0 < p[0].value <= p[1].value)
     if not picked:
         return None
@@ -196,19 +195,7 @@ def list_total(
             figs = [f for f in scan_figures(item, lang) if _fits_unit(q, f) and not f.in_parens]
             if not figs:
                 break
-            f = figs[0]
-            picked.append(
-                Figure(
-                    f.value,
-                    f.text,
-                    f.start,
-                    f.unit,
-                    f.money,
-                    False,
-                    f.approximate,
-                    Source(item, heading, lang, 1.0, section_id),
-                )
-            )
+            picked.append(Figure.of(figs[0], Source(item, heading, lang, 1.0, section_id)))
         if len(picked) >= 2:
             return Combined("sum", sum(f.value for f in picked), tuple(picked))
     return None
@@ -217,5 +204,4 @@ def list_total(
 def _fits_unit(q: QuestionAnalysis, f) -> bool:
     if q.answer_type == "amount":
         return f.money
-    kinds = {i for i, g in enumerate(UNIT_GROUPS) if q.unit[:1] in g}
-    return bool(f.unit) and (f.unit[:1] == q.unit[:1] or any(f.unit[:1] in UNIT_GROUPS[i] for i in kinds))
+    return bool(f.unit) and same_unit_kind(f.unit, q.unit)

@@ -55,11 +55,7 @@ def earlier_year(
 
 def _earlier_in(text: str, lang: str, year: int) -> Combined | None:
     source = Source(text, "", lang)
-    figs = [
-        Figure(f.value, f.text, f.start, f.unit, f.money, f.in_parens, f.approximate, source)
-        for f in scan_figures(text, lang)
-        if not f.in_parens
-    ]
+    figs = [Figure.of(f, source) for f in scan_figures(text, lang) if not f.in_parens]
     pattern = _EARLIER_ZH if lang == "zh" else _EARLIER_EN
     for m in pattern.finditer(text):
         y = int(m.group("year"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.answering.arithmetic import scan_figures
+from app.answering.arithmetic import ScannedFigure, scan_figures
 from app.answering.question import QuestionAnalysis
 
 
@@ -31,6 +31,11 @@ class Figure:
     in_parens: bool
     approximate: bool
     source: Source
+
+    @classmethod
+    def of(cls, f: ScannedFigure, source: Source) -> Figure:
+        """A figure :func:`~app.answering.arithmetic.scan_figures` found in ``source``'s text."""
+        return cls(f.value, f.text, f.start, f.unit, f.money, f.in_parens, f.approximate, source)
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ def figures_in(q: QuestionAnalysis, source: Source) -> list[Figure]:
     for f in scan_figures(source.text, source.lang):
         if q.answer_type == "amount" and not f.money:
             continue
-        out.append(Figure(f.value, f.text, f.start, f.unit, f.money, f.in_parens, f.approximate, source))
+        out.append(Figure.of(f, source))
     return out
 
 
@@ -67,9 +72,7 @@ def same_kind(a: Figure, b: Figure) -> bool:
     if not a.unit or not b.unit:
         return True
     if a.source.lang == "zh":
-        ka = {i for i, g in enumerate(UNIT_GROUPS) if a.unit[:1] in g}
-        kb = {i for i, g in enumerate(UNIT_GROUPS) if b.unit[:1] in g}
-        return a.unit[:1] == b.unit[:1] or bool(ka & kb)
+        return same_unit_kind(a.unit, b.unit)
     # An English figure's next word is often a verb ("84 docked", "15,777 were"): only a period or
     # a count of countries against a count of something else marks a different kind.
     ua, ub = a.unit.rstrip("s"), b.unit.rstrip("s")
@@ -81,3 +84,13 @@ def same_kind(a: Figure, b: Figure) -> bool:
 _EN_MEASURES = frozenset(
     "day week month year hour minute second time countrie country percent episode session".split()
 )
+
+
+def same_unit_kind(a: str, b: str) -> bool:
+    """Whether two Chinese counters count the same kind of thing ("名" and "人"; an empty counter goes
+    with any counter of the groups)."""
+    return a[:1] == b[:1] or bool(_unit_kinds(a) & _unit_kinds(b))
+
+
+def _unit_kinds(unit: str) -> set[int]:
+    return {i for i, g in enumerate(UNIT_GROUPS) if unit[:1] in g}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from app.answering.multihop_figures import UNIT_GROUPS, Figure
+from app.answering.multihop_figures import Figure, same_unit_kind
 from app.answering.multihop_parts import Part
 from app.answering.question import QuestionAnalysis
 
@@ -103,7 +103,5 @@ def operand_score(fig: Figure, part: Part | None, shared: list[str], q: Question
     if fig.in_parens and not (part and _inside_parens(part, fig)):
         score *= 0.3  # "21,932 (12,478 self-reported ...)": a breakdown of the figure before it
     if q.lang == "zh" and q.unit and q.answer_type != "amount":
-        kinds = {i for i, g in enumerate(UNIT_GROUPS) if q.unit[:1] in g}
-        fits = fig.unit[:1] == q.unit[:1] or any(fig.unit[:1] in UNIT_GROUPS[i] for i in kinds)
-        score *= 1.0 if fits else 0.4
+        score *= 1.0 if same_unit_kind(fig.unit, q.unit) else 0.4
     return score * fig.source.weight

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,27 +30,18 @@ _ASKS_OTHER_LANGUAGE = re.compile(
 )
 
 
+@dataclass(frozen=True)
 class NarrativeProposer:
     """Proposals from the report's prose (table and office sections are answered from their records)."""
 
-    def __init__(
-        self,
-        view: ReportView,
-        scorer: EvidenceScorer,
-        config: ExtractiveConfig,
-        features: FeatureMaker,
-        bilingual: Bilingual,
-        places: set[str] | frozenset[str] = frozenset(),
-        query_vector: Callable[[str], np.ndarray] | None = None,
-    ) -> None:
-        self.view = view
-        self.scorer = scorer
-        self.config = config
-        self.features = features
-        self.bilingual = bilingual
-        self.places = places
-        self.query_vector = query_vector
-        self.computed = ComputedAnswers(view, scorer, places)
+    view: ReportView
+    scorer: EvidenceScorer
+    config: ExtractiveConfig
+    features: FeatureMaker
+    bilingual: Bilingual
+    computed: ComputedAnswers
+    places: set[str] | frozenset[str] = frozenset()
+    query_vector: Callable[[str], np.ndarray] | None = None  # the retriever's (cached) question embedding
 
     def propose(self, q: QuestionAnalysis, hits: list[Hit], context) -> tuple[list[Proposal], str]:
         weights = self.scorer.query_weights(q)

@@ -4,6 +4,7 @@ worded with the table's own labels, with the labels' e5 similarity to the questi
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,22 +24,15 @@ if TYPE_CHECKING:
     from app.answering.extractive import ExtractiveConfig
 
 
+@dataclass(frozen=True)
 class TableProposer:
     """Proposals from the appendix statistics tables."""
 
-    def __init__(
-        self,
-        view: ReportView,
-        scorer: EvidenceScorer,
-        config: ExtractiveConfig,
-        features: FeatureMaker,
-        query_vector: Callable[[str], np.ndarray] | None = None,
-    ) -> None:
-        self.view = view
-        self.scorer = scorer
-        self.config = config
-        self.features = features
-        self.query_vector = query_vector
+    view: ReportView
+    scorer: EvidenceScorer
+    config: ExtractiveConfig
+    features: FeatureMaker
+    query_vector: Callable[[str], np.ndarray] | None = None  # the retriever's (cached) question embedding
 
     def propose(self, q: QuestionAnalysis, hits: list[Hit], context) -> list[Proposal]:
         """Table-cell answers: each retrieved-or-titled table's best cell and its next-best columns and
