@@ -37,7 +37,6 @@ class ComputedAnswers:
     ) -> Draft | None:
         """A sum, difference or share whose operands the evidence states in separate sentences or
         sections (or a list the report never totals); None leaves the question to the usual path."""
-        kind = combination(q)
         best = max(candidates, key=lambda c: c.score)
         sections: list[Section] = []
         for c in sorted(candidates, key=lambda c: (c.section is not best.section, c.section_rank)):
@@ -45,21 +44,7 @@ class ComputedAnswers:
                 sections.append(c.section)
         if best.section not in sections:
             return None  # the best evidence is in the other language: leave it to the usual path
-        found: Combined | None = None
-        if kind:
-            sources = []
-            for rank, sec in enumerate(sections):
-                for sent in split_sentences(sec.text, sec.lang):
-                    weight = (1.0 if sent in best.sentence else 0.85) if rank == 0 else 0.7
-                    sources.append(
-                        Source(compact(sent, sec.lang), sec.path[-1], sec.lang, weight, sec.section_id)
-                    )
-            sources.sort(key=lambda s: -s.weight)
-            found = combine(q, kind, sources, self.scorer.terms, lambda t: weights.get(t, 1.0))
-        else:
-            sec = best.section
-            sents = [compact(x, sec.lang) for x in split_sentences(sec.text, sec.lang)]
-            found = list_total(q, sents, sec.lang, sec.path[-1], sec.section_id)
+        found = self._combined(q, sections, best, weights)
         if found is None:
             return None
         used = list(dict.fromkeys(f.source.text for f in found.figures))
@@ -76,6 +61,30 @@ class ComputedAnswers:
             return None
         if q.other_years - years_in(evidence):
             return None
+        return self._draft(q, found, used, sections)
+
+    def _combined(
+        self, q: QuestionAnalysis, sections: list[Section], best: Candidate, weights: dict[str, float]
+    ) -> Combined | None:
+        """The operands the question asks combined, from the sections' sentences (the best sentence
+        first), or the total of a list in the best section."""
+        kind = combination(q)
+        if not kind:
+            sec = best.section
+            sents = [compact(x, sec.lang) for x in split_sentences(sec.text, sec.lang)]
+            return list_total(q, sents, sec.lang, sec.path[-1], sec.section_id)
+        sources = []
+        for rank, sec in enumerate(sections):
+            for sent in split_sentences(sec.text, sec.lang):
+                weight = (1.0 if sent in best.sentence else 0.85) if rank == 0 else 0.7
+                sources.append(
+                    Source(compact(sent, sec.lang), sec.path[-1], sec.lang, weight, sec.section_id)
+                )
+        sources.sort(key=lambda s: -s.weight)
+        return combine(q, kind, sources, self.scorer.terms, lambda t: weights.get(t, 1.0))
+
+    def _draft(self, q: QuestionAnalysis, found: Combined, used: list[str], sections: list[Section]) -> Draft:
+        """The computed figure followed by the sentences it was computed from, each section cited."""
         joiner = "" if q.lang == "zh" else " "
         text = render(q, found) + (joiner if q.lang == "zh" else " ") + joiner.join(used)
         text = text if len(text) <= MAX_ANSWER_CHARS else text[: MAX_ANSWER_CHARS - 1] + "…"
