@@ -16,14 +16,13 @@ from pathlib import Path
 
 from app.answering.evidence import EvidenceScorer
 from app.answering.extractive import Draft, ExtractiveAnswerer, ReportView
-from app.answering.fitting import TrainingRow, fit_policy
 from app.answering.followup import place_stems
-from app.answering.near_miss import near_misses
 from app.answering.policy import FittedPolicy, Policy
 from app.answering.question import QuestionAnalysis, analyze
 from app.answering.sentences import split_sentences
 from app.answering.spelling import ChineseTypos, ReportSpeller
 from app.answering.table_wording import table_label_texts
+from app.answering.training import PolicyTrainer
 from app.answering.types import Proposal, Route
 from app.answering.verify import verify_draft
 from app.chain import ChainState, build_chain
@@ -191,42 +190,16 @@ class Pipeline:
             self._proposal_cache[key] = tuple(self.extractive.propose(q, hits)[0])
         return list(self._proposal_cache[key])
 
-    def training_rows(
-        self, examples: Sequence[LabeledQuestion], *, near_miss: bool = True
-    ) -> list[TrainingRow]:
-        """Labelled proposals of ``examples`` and (``near_miss``) of their synthetic near-miss variants."""
-        rows = [
-            TrainingRow.of(e.group, e.answerable, e.must_include, self.proposals(e.question, e.history))
-            for e in examples
-        ]
-        if near_miss:
-            for e in near_misses(examples, self._texts_by_heading(), self.places):
-                props = self.proposals(e.question, e.history)
-                rows.append(TrainingRow.of(e.group, False, (), props, synthetic=True))
-        return rows
-
-    def _texts_by_heading(self) -> dict[str, str]:
-        """Every section's text (with its table's labels and its offices' names) under its last heading."""
-        out: dict[str, str] = {}
-        for sec in self.ingest.sections:
-            extra = ""
-            table = self.view.table_by_section.get(sec.section_id)
-            if table is not None:
-                extra = " ".join(table_label_texts([table]))
-            extra += " ".join(
-                f"{o.name_zh} {o.name_en} {o.address_zh} {o.address_en}"
-                for o in self.ingest.offices
-                if o.section_id == sec.section_id
-            )
-            key = sec.path[-1] if sec.path else sec.heading
-            out[key] = out.get(key, "") + " " + sec.text + " " + extra
-        return out
+    def trainer(self) -> PolicyTrainer:
+        """Labelled proposals of this pipeline's answerer, for fitting its policy."""
+        return PolicyTrainer(
+            self.proposals, self.ingest.sections, self.ingest.offices, self.view, self.places
+        )
 
     def refit(self, examples: Sequence[LabeledQuestion], folds: int = 5) -> Pipeline:
         """A pipeline whose answer policy is fitted on exactly ``examples`` (and their near-miss variants;
         regularisation and threshold out-of-fold)."""
-        policy, _ = fit_policy(self.training_rows(examples), k=folds)
-        return self.with_policy(policy)
+        return self.with_policy(self.trainer().fit(examples, folds))
 
     def with_policy(self, policy: Policy) -> Pipeline:
         other = copy.copy(self)

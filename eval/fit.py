@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     items = [item for path in args.questions for item in load_items(path)]
     groups = fact_groups(items)
     pipeline = build_pipeline(Settings().with_overrides(answer_policy="rules"))
-    rows = pipeline.training_rows([labeled(i, g) for i, g in zip(items, groups, strict=True)])
+    rows = pipeline.trainer().rows([labeled(i, g) for i, g in zip(items, groups, strict=True)])
     policy, report = fit_policy(rows, k=args.folds)
     report["sets"] = [str(p) for p in args.questions]
     print(json.dumps(report, ensure_ascii=False, indent=1))

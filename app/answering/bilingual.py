@@ -20,7 +20,7 @@ from index.normalize import number_forms
 from ingest.records import Section
 
 if TYPE_CHECKING:
-    from app.answering.extractive import ReportView
+    from app.answering.report_view import ReportView
 
 MAX_ANSWER_CHARS = 300
 TRANSLATION_SIMILARITY = 0.82  # e5-small cosine of a sentence and its translation: 0.82-0.87 on the report

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from app.answering.extractive import Draft, ReportView
 from app.answering.question import QuestionAnalysis
+from app.answering.report_view import ReportView
+from app.answering.types import Draft
 from app.records import Citation
 from index.records import Hit
 from ingest.errors import UserError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from app.answering.multihop import Combined
+from app.answering.multihop_figures import Combined
 from app.answering.question import ROC_OFFSET, QuestionAnalysis
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
+from app.answering.cell_words import RATE
 from app.answering.question import QuestionAnalysis
-from app.answering.tables import RATE, CellMatch
+from app.answering.tables import CellMatch
 from ingest.records import Table, TableRow
 
 

@@ -2,7 +2,9 @@
 
 import pytest
 
-from app.answering.multihop import Source, combine, compact, earlier_year, list_total
+from app.answering.multihop import combine, list_total
+from app.answering.multihop_earlier import earlier_year
+from app.answering.multihop_figures import Source, compact
 from app.answering.multihop_parts import expected_count, question_parts
 from app.answering.multihop_wording import render
 from app.answering.question import analyze

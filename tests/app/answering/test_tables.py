@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from app.answering.cell_scores import score_row
+from app.answering.cell_words import content_words
+from app.answering.matching import fold
 from app.answering.question import analyze
-from app.answering.tables import _row_score, _words, fold
 from ingest.records import TableRow
 
 pytestmark = pytest.mark.unit
@@ -13,7 +15,7 @@ pytestmark = pytest.mark.unit
 
 def _score(question: str, lang: str, zh: str, en: str) -> float:
     q = analyze(question, lang)
-    return _row_score(q, TableRow(zh, en, ("1",)), fold(q.search_text), _words(q.search_text))
+    return score_row(q, TableRow(zh, en, ("1",)), fold(q.search_text), content_words(q.search_text))
 
 
 def test_an_english_row_label_named_in_part_counts_in_proportion():
