@@ -6,7 +6,7 @@ an unanswerable question is negative. A logistic regression scores proposals; th
 is the one that maximises out-of-fold accuracy (answer right, or abstain on an unanswerable question),
 with folds grouped so that paraphrases of one fact never straddle a fold.
 
->>> policy, report = fit_policy(rows)          # rows from Pipeline.training_rows(examples)
+>>> policy, report = fit_policy(rows)          # rows from pipeline.trainer().rows(examples)
 >>> report["out_of_fold"]["accuracy"]
 """
 
