@@ -7,7 +7,7 @@ import re
 
 from app.answering.countries import MAINLAND_NAMES, countries_in
 from app.answering.evidence import Candidate, satisfies
-from app.answering.question import QuestionAnalysis, months_in, years_in
+from app.answering.question import QuestionAnalysis, is_month_word, months_in, years_in
 
 
 def named_entities(q: QuestionAnalysis, places: set[str] | frozenset[str]) -> set[str]:
@@ -19,15 +19,16 @@ def named_entities(q: QuestionAnalysis, places: set[str] | frozenset[str]) -> se
     if q.lang == "en":
         # "GPN (Government Publication Number)": the spelled-out acronym is the acronym, not more names.
         spelled = re.sub(r"\b([A-Z]{2,})\s*\([^)]*\)", r"\1", q.search_text)
-        names |= {n for n in _CAPITALISED.findall(spelled) if n not in _GENERIC_NAMES}
+        names |= {
+            n for n in _CAPITALISED.findall(spelled) if n not in _GENERIC_NAMES and not is_month_word(n)
+        }
     return names
 
 
 _CAPITALISED = re.compile(r"(?<=[a-z,;] )([A-Z][a-z]{3,})\b")
 _GENERIC_NAMES = frozenset(
     "Taiwan Taiwanese China Chinese English Mainland Ministry Interior Agency Immigration National Executive Yuan "
-    "January February March April June July August September October November December Report Annual "
-    "Program Programme Plan Act Office Center Centre Service Services System".split()
+    "Report Annual Program Programme Plan Act Office Center Centre Service Services System".split()
 )
 
 

@@ -170,6 +170,11 @@ def in_report_years(text: str, lang: str) -> str:
     return _ROC_YEAR_EN.sub(lambda m: f"{int(m.group(1)) + ROC_OFFSET} ", text)
 
 
+def is_month_word(word: str) -> bool:
+    """An English month name or abbreviation ("Sept", "Oct.")."""
+    return word.lower().rstrip(".") in _MONTHS_EN
+
+
 def months_in(text: str, lang: str) -> set[int]:
     months = {int(m) for m in _MONTH_ZH.findall(text)}
     for word in re.findall(r"[A-Za-z]+", text):

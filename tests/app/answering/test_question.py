@@ -1,6 +1,6 @@
 import pytest
 
-from app.answering.question import analyze, years_in
+from app.answering.question import analyze, is_month_word, years_in
 
 pytestmark = pytest.mark.unit
 
@@ -82,3 +82,8 @@ def test_wh_question_answer_type(question, kind):
 )
 def test_did_inside_a_wh_question_is_not_yes_no(question):
     assert analyze(question).answer_type != "yesno"
+
+
+def test_month_names_and_their_abbreviations_are_month_words():
+    assert all(is_month_word(w) for w in ("Sept", "Sep.", "October", "May"))
+    assert not is_month_word("Matsu")
