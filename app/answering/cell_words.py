@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from app.answering.matching import fold
 from ingest.records import Table
@@ -74,7 +75,22 @@ _EN_PHRASES = [
 ZH_PHRASES = [(re.compile("第一航廈"), "T1"), (re.compile("第二航廈"), "T2")]
 
 
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=20000)
+def _stem(word: str) -> str:
+    """Snowball stem: "interpreters" and "interpretation" are one word of a label, as are "users" and "user"."""
+    return _stemmer().stemWord(word)
+
+
 def content_words(text: str) -> set[str]:
+    """The English words of a label or question that match it: no stop-words, the synonyms' shared
+    form, stemmed."""
     text = unicodedata.normalize("NFKC", text).lower()
     for pattern, repl in _EN_PHRASES:
         text = pattern.sub(repl, text)
@@ -83,8 +99,7 @@ def content_words(text: str) -> set[str]:
     for w in words:
         if w in _EN_STOP:
             continue
-        w = _EN_SYNONYMS.get(w, w)
-        out.add(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w)
+        out.add(_stem(_EN_SYNONYMS.get(w, w)))
     return out
 
 

@@ -103,7 +103,7 @@ def compatible(q: QuestionAnalysis, match: CellMatch) -> bool:
 def _name_in_table(name: str, asked: set[str], table_words: set[str]) -> bool:
     """Whether the table holds a capitalised word of the question; month names ("Sept") and generic
     words name nothing, and a word the phrase rewriting replaced is judged by its replacement."""
-    if name in _GENERIC_CAPS or is_month_word(name) or name.lower() not in asked:
+    if name in _GENERIC_CAPS or is_month_word(name) or not content_words(name) <= asked:
         return True
     return content_words(name) <= table_words or name.lower() in table_words
 
