@@ -272,7 +272,11 @@ def satisfies(q: QuestionAnalysis, text: str) -> bool:
     return True
 
 
-_ASKS_PERSON = re.compile(r"\bwho (?:won|was|were|is|signed|wrote|led|chaired|presided|hosted)\b", re.I)
+# "Who won / signed / took first place ...": a question that opens with who asks for a person or a
+# body; "officials who attended" is a relative clause and asks no one.
+_ASKS_PERSON = re.compile(
+    r"^\W*(?:who|whose)\b|\bwho (?:won|was|were|is|signed|wrote|led|chaired|presided|hosted)\b", re.I
+)
 _NAME_WORD = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)*")
 _NOT_NAMES = frozenset(
     "January February March April May June July August September October November December Monday Tuesday "

@@ -97,3 +97,11 @@ def test_a_sum_of_money_is_a_figure_in_yuan_not_any_figure_in_wan():
     assert satisfies(q, "112 年度核定補助 421 萬 8,817 元。")
     assert satisfies(q, "112 年退費件數 4,988 件，金額約 688 萬餘元。")
     assert satisfies(analyze("How much did the fund spend?"), "It spent NT$407,792,543 in 2023.")
+
+
+def test_a_question_opening_with_who_asks_for_someone_named():
+    q = analyze("Who took first place at the 13th Document Identification Master Competition?")
+    assert not satisfies(q, COMPETITION)
+    assert satisfies(q, CO_CHAIRED)
+    relative = analyze("How many officials who attended the meeting came from abroad?")
+    assert satisfies(relative, "In 2023, 47 officials attended the meetings.")
