@@ -89,6 +89,21 @@ def _swap_place(previous: str, subject: str, places: set[str]) -> str | None:
 
 
 _PLAIN_ZH = re.compile(r"[\u3400-\u9fff]+")
+_EN_PLACE_PHRASE = re.compile(r"\b(?:in|at|through|from|to)\s+((?:the\s+)?[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*)")
+
+
+def _swap_place_phrase(previous: str, subject: str, places: set[str]) -> str | None:
+    """English: a place named in the report ("And in <B>?") replaces the place phrase of a previous
+    question that names no place of the report ("... in <A>?", <A> a country or region the tables do
+    not list): the last "in/at/through <Capitalised words>" of it."""
+    stem = _PLACE_SUFFIX.sub("", subject).strip() or subject
+    if stem.lower() not in {p.lower() for p in places}:
+        return None
+    found = list(_EN_PLACE_PHRASE.finditer(previous))
+    if not found:
+        return None
+    m = found[-1]
+    return previous[: m.start(1)] + subject + previous[m.end(1) :]
 
 
 def _swap_sibling(previous: str, subject: str) -> str | None:
@@ -190,6 +205,9 @@ def resolve_follow_up(question: str, previous: str, lang: str, places: Iterable[
         if sibling:
             return sibling
         return f"{subject} {previous}"
+    phrase = _swap_place_phrase(previous, subject, set(places))
+    if phrase:
+        return phrase
     head = _swap_head(previous, subject)
     if head:
         return head

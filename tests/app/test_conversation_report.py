@@ -80,3 +80,53 @@ def test_a_figure_the_previous_sentence_gives_answers_the_follow_up_naming_it(pi
     one, two = _two_turns(pipeline, "截至112年底，新住民全球新聞網產出多少則新聞？", "那網站瀏覽量呢？")
     assert _has(one.answer, "871萬6,589")  # the sentence answered gives the follow-up's figure too
     assert _has(two.answer, "871萬6,589", "8,716,589") and not two.abstained
+
+
+def test_a_narrative_figure_the_table_also_prints_moves_to_the_label_a_follow_up_names(pipeline):
+    one, two = _two_turns(pipeline, "112年大陸人士申請來臺從事專業及商務活動入境合計多少人次？", "那出境呢？")
+    assert _has(one.answer, "34,960") and not one.citations[0].section_id.startswith("appendix/")
+    assert _has(two.answer, "32,393") and not two.abstained
+    assert two.citations[0].section_id.startswith("appendix/tables/")
+
+
+def test_a_terminal_named_in_words_is_the_label_the_table_abbreviates(pipeline):
+    one, two = _two_turns(pipeline, "112年桃園機場第二航廈e-Gate註冊人數有多少？", "那第一航廈呢？")
+    assert _has(one.answer, "790,665")
+    assert _has(two.answer, "837,178") and not two.abstained
+    assert "T1" in two.resolved_question
+
+
+def test_a_demonym_names_its_country_and_a_rival_label_of_the_previous_question_is_not_kept(pipeline):
+    _, indonesia = _two_turns(
+        pipeline, "How many Vietnamese spouses are there in New Taipei City?", "And Indonesian?"
+    )
+    assert _has(indonesia.answer, "4,116") and not indonesia.abstained
+    # "refused" names the refusals of visits and of border interviews: the cell answered (border) stays.
+    one, september = _two_turns(
+        pipeline,
+        "How many Mainland spouses were refused at border interviews in August 2023?",
+        "And in September?",
+    )
+    assert _has(one.answer, "20")
+    assert _has(september.answer, "11 cases") and "Border" in september.resolved_question
+
+
+def test_a_report_place_replaces_the_place_phrase_of_the_previous_question(pipeline):
+    _, two = _two_turns(
+        pipeline, "How many foreign engineers have valid residence permits in Taiwan?", "And in Hsinchu City?"
+    )
+    assert "Hsinchu City" in two.resolved_question and "Taiwan" not in two.resolved_question
+    assert _has(two.answer, "919") and not two.abstained
+
+
+def test_the_previous_figure_again_does_not_answer_what_a_follow_up_adds(pipeline):
+    one, two = _two_turns(
+        pipeline,
+        "How many foreign teachers hold residence permits in Taipei City?",
+        "What is their average age?",
+    )
+    assert _has(one.answer, "2,101")
+    assert two.abstained and not _has(two.answer, "2,101")
+    one, hours = _two_turns(pipeline, "臺北市服務站的電話是多少？", "那營業時間呢？")
+    assert _has(one.answer, "02-23885185")
+    assert hours.abstained and hours.answer.startswith("報告中沒有提供")

@@ -91,3 +91,20 @@ def test_an_english_phrase_with_the_same_head_noun_replaces_the_previous_one():
         "What about Hualien Sea Port?", "How many ships docked at Keelung Sea Port?", "en"
     ) == ("How many ships docked at Hualien Sea Port?")
     assert resolve_follow_up("And the system?", previous, "en").endswith("— system?")
+
+
+def test_a_report_place_replaces_an_english_place_phrase_the_tables_do_not_list():
+    previous = "How many foreign chefs held residence permits in Taiwan at the end of 2023?"
+    assert resolve_follow_up("And in Taichung?", previous, "en", PLACES) == (
+        "How many foreign chefs held residence permits in Taichung at the end of 2023?"
+    )
+    # A word that is no place of the report is not swapped for the place phrase.
+    assert "in Taiwan" in resolve_follow_up("And in cooking?", previous, "en", PLACES)
+
+
+def test_label_shorthand_and_synonyms_are_the_table_matchers_own():
+    from app.answering.tables import label_shorthand, label_synonym
+
+    assert label_shorthand("第一航廈") == "T1" and label_shorthand("terminal 2") == "t2"
+    assert label_synonym("women") == "female" and label_synonym("indonesian") == "indonesia"
+    assert label_synonym("airport") == "airport"
