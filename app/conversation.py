@@ -108,7 +108,16 @@ def _bilingual(label: str) -> tuple[str, str]:
 
 def _en_words(text: str) -> list[str]:
     words = re.findall(r"[a-z][a-z0-9\-]*", _fold(text))
-    return [_EN_LABEL_WORDS.get(w) or label_synonym(w) for w in words]
+    return [_EN_LABEL_WORDS.get(w) or _synonym(w) for w in words]
+
+
+def _synonym(word: str) -> str:
+    """The tables' word for ``word`` or for its singular ("indonesians" -> "indonesia")."""
+    said = label_synonym(word)
+    if said != word:
+        return said
+    single = _stem(word)
+    return label_synonym(single) if label_synonym(single) != single else word
 
 
 def _stem(word: str) -> str:
@@ -294,6 +303,17 @@ class Conversation:
                         found.append(cell)
         return found[0] if len(found) == 1 else None
 
+    def _named_office(self, question: str) -> Office | None:
+        """The office whose name (either language) ``question`` gives; the longest name wins."""
+        folded = _fold(question).replace(" ", "")
+        named = [
+            (len(n), o)
+            for o in self.offices
+            for n in (o.name_zh, o.name_en)
+            if n and _fold(n).replace(" ", "") in folded
+        ]
+        return max(named, key=lambda x: x[0])[1] if named else None
+
     def _office(self, text: str, section_id: str) -> Office | None:
         folded = _fold(text)
         named = [
@@ -343,6 +363,12 @@ class Conversation:
             cell, _ = self._restate_cell(question, lang, prev, prev.figure_cell)
             if cell is not None and cell != prev.figure_cell:
                 return FollowUp(restate_cell(cell, lang), cell=cell, section_id=cell.table.section_id)
+        if prev.office is not None and q.answer_type not in _CONTACT_ASKS:
+            # "那<另一單位>呢？" after an office's phone: the same field of the office it names.
+            other = self._named_office(question)
+            if other is not None and other != prev.office and prev.analysis.answer_type in _CONTACT_ASKS:
+                prev = replace(prev, office=other)
+                q = replace(q, answer_type=prev.analysis.answer_type)
         if prev.office is not None and q.answer_type in _CONTACT_ASKS:
             office = prev.office
             value = {
@@ -903,7 +929,7 @@ def common_span(question: str, evidence: str, lang: str) -> str:
         return ""
     if lang == "zh":
         q = _fold(question).replace(" ", "")
-        e = _fold(evidence).replace(" ", "")
+        e = _zh_evidence(evidence)
         best = ""
         for i in range(len(q)):
             for j in range(len(q), i + len(best), -1):
@@ -940,10 +966,21 @@ def common_span(question: str, evidence: str, lang: str) -> str:
     return span
 
 
+# A few characters in parentheses are the report's optional wording ("獎助(勵)學金", "入出國（境）").
+_OPTIONAL_CHARS = re.compile(r"[(（][\u3400-\u9fff]{1,2}[)）]")
+
+
+def _zh_evidence(evidence: str) -> str:
+    """Chinese evidence folded for span matching, also as read without its optional characters."""
+    folded = _fold(evidence).replace(" ", "")
+    plain = _OPTIONAL_CHARS.sub("", folded)
+    return folded if plain == folded else f"{folded}\n{plain}"
+
+
 def topic_span(question: str, evidence: str) -> str:
     """The topic of a Chinese question: its longest span without figures or dates that the evidence
     also contains; of two equally long, the later (a Chinese question names its topic last)."""
-    e = _fold(evidence).replace(" ", "")
+    e = _zh_evidence(evidence)
     best = ""
     for part in re.split(r"[\d０-９]+[年月日底]*|[，,。？?、\s]", _fold(question)):
         for i in range(len(part)):

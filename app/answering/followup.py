@@ -116,9 +116,11 @@ def _swap_sibling(previous: str, subject: str) -> str | None:
     prev = previous.replace("台", "臺")
     if new in prev:
         return None
-    best: tuple[float, str] | None = None
+    # Best shared share; of equal shares the span as long as the new term ("高雄市服務站" replaces all of
+    # "高雄市專勤隊", not "高雄市專勤").
+    best: tuple[tuple[float, int], str] | None = None
     for run in _PLAIN_ZH.findall(prev):
-        for size in {len(new) - 1, len(new), len(new) + 1} - {0, 1}:
+        for size in sorted({len(new) - 1, len(new), len(new) + 1} - {0, 1}):
             for i in range(len(run) - size + 1):
                 old = run[i : i + size]
                 head = next((k for k in range(min(size, len(new))) if old[k] != new[k]), min(size, len(new)))
@@ -128,8 +130,8 @@ def _swap_sibling(previous: str, subject: str) -> str | None:
                 shared = head + tail
                 if shared >= min(size, len(new)):
                     continue  # one contains the other: not a sibling
-                score = shared / max(size, len(new))
-                if score >= 0.5 and (best is None or score > best[0]):
+                score = (shared / max(size, len(new)), -abs(size - len(new)))
+                if score[0] >= 0.5 and (best is None or score > best[0]):
                     best = (score, old)
     if best is None:
         return None
@@ -157,7 +159,8 @@ def _swap_head(previous: str, subject: str) -> str | None:
     if at is None:
         return None
     # The phrase opens at a "the" a few words back with only content words between ("the online ARC
-    # system"), or else runs back over capitalised words only ("Taoyuan Airport").
+    # system"), or else at the first of the content words before the head ("service procurement
+    # projects", "Taoyuan Airport").
     start = at
     for back in range(at - 1, max(at - 6, -1), -1):
         low = words[back].lower()
@@ -166,9 +169,7 @@ def _swap_head(previous: str, subject: str) -> str | None:
             break
         if low in _EN_FUNCTION or low in _EN_VERBISH or low.endswith("ed"):
             break
-    if start == at:
-        while start > 0 and words[start - 1][:1].isupper() and words[start - 1].lower() not in _EN_FUNCTION:
-            start -= 1
+        start = back
     end = at + 1
     if end < len(words) and words[end].lower() in {"for", "of"}:
         end += 1

@@ -130,3 +130,19 @@ def test_the_previous_figure_again_does_not_answer_what_a_follow_up_adds(pipelin
     one, hours = _two_turns(pipeline, "臺北市服務站的電話是多少？", "那營業時間呢？")
     assert _has(one.answer, "02-23885185")
     assert hours.abstained and hours.answer.startswith("報告中沒有提供")
+
+
+def test_another_office_named_after_an_office_field_asks_the_same_field_of_it(pipeline):
+    _, phone = _two_turns(pipeline, "臺北市專勤隊的電話？", "那新北市服務站呢？")
+    assert _has(phone.answer, "02-82282090") and not phone.abstained
+    _, fax = _two_turns(
+        pipeline, "What is the fax number of the Taipei City Brigade?", "And the Yilan County Service Center?"
+    )
+    assert _has(fax.answer, "03-9574949") and not fax.abstained
+
+
+def test_a_plural_demonym_names_its_country(pipeline):
+    _, two = _two_turns(
+        pipeline, "How many Vietnamese spouses live in Taipei City?", "What about for Indonesians?"
+    )
+    assert _has(two.answer, "1,231") and not two.abstained

@@ -108,3 +108,11 @@ def test_label_shorthand_and_synonyms_are_the_table_matchers_own():
     assert label_shorthand("第一航廈") == "T1" and label_shorthand("terminal 2") == "t2"
     assert label_synonym("women") == "female" and label_synonym("indonesian") == "indonesia"
     assert label_synonym("airport") == "airport"
+
+
+def test_a_sibling_term_replaces_the_span_as_long_as_itself_and_a_head_phrase_its_content_words():
+    assert resolve_follow_up("那臺東縣服務站呢？", "臺東縣專勤隊的地址？", "zh") == "臺東縣服務站的地址？"
+    previous = "How many parking permit applications did the city approve in 2023?"
+    assert resolve_follow_up("And building permit applications?", previous, "en") == (
+        "How many building permit applications did the city approve in 2023?"
+    )
