@@ -465,6 +465,10 @@ class Conversation:
             clauses = re.split(r"[，,；;。]|(?<=[.!?])\s", draft.answer)
             stated = any(years & years_in(c) and figure_values(_DATES.sub(" ", c)) for c in clauses)
             return draft if stated and not draft.abstained else self._missing_draft(follow, lang)
+        if self._other_table_part(question, prev, draft):
+            return self._missing_draft(
+                replace(follow, missing=Missing.BREAKDOWN, section_id=prev.section_id), lang
+            )
         if self._repeats_previous(question, lang, prev, draft):
             return self._missing_draft(
                 replace(follow, missing=Missing.DETAIL, section_id=prev.section_id), lang
@@ -486,6 +490,16 @@ class Conversation:
                     route=Route.NARRATIVE,
                 )
         return draft
+
+    def _other_table_part(self, question: str, prev: TurnState, draft: Draft) -> bool:
+        """A part of a table cell's figure ("其中…", "… of them …") answered from another table: that table
+        counts something else, so the previous table does not break its figure down that way."""
+        if prev.cell is None or draft.abstained or not draft.citations:
+            return False
+        if not (_ZH_NARROW.search(question) or _EN_NARROWING.search(question)):
+            return False
+        cited = draft.citations[0].section_id
+        return cited in self.tables and cited != prev.cell.table.section_id
 
     def _repeats_previous(self, question: str, lang: str, prev: TurnState, draft: Draft) -> bool:
         """Whether ``draft`` is the previous answer again ("How many of them have <X>?" answered with the
@@ -922,6 +936,9 @@ def restate_cell(cell: Cell, lang: str) -> str:
     return f"In “{table.title_en or table.title_zh}”, what is the {col} for {row.en or row.zh}?"
 
 
+_ZH_CLASSIFIERS = frozenset("個位名件次項處所場筆棟張人")
+
+
 def common_span(question: str, evidence: str, lang: str) -> str:
     """The longest span of ``question`` that ``evidence`` also contains (words in English, ≥ 2
     characters in Chinese); "" when they share nothing but function words."""
@@ -936,6 +953,9 @@ def common_span(question: str, evidence: str, lang: str) -> str:
                 if q[i:j] in e:
                     best = q[i:j]
                     break
+        at = q.find(best)
+        if best[:1] in _ZH_CLASSIFIERS and at > 0 and re.match(r"[\d幾少]", q[at - 1]):
+            best = best[1:]  # the counter of "幾個<X>" (the evidence's "28 個<X>") is not part of <X>
         span = re.sub(r"^[\d年月日的之與及和、，,\s]+|[的之與及和、，,\s]+$", "", best)
         # Keep the user's characters: find the span back in the question as typed.
         return _original(question, span) if len(span) >= 2 else ""

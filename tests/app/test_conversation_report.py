@@ -146,3 +146,20 @@ def test_a_plural_demonym_names_its_country(pipeline):
         pipeline, "How many Vietnamese spouses live in Taipei City?", "What about for Indonesians?"
     )
     assert _has(two.answer, "1,231") and not two.abstained
+
+
+def test_a_part_of_a_table_figure_is_not_answered_from_another_table(pipeline):
+    one, two = _two_turns(
+        pipeline,
+        "How many entries and exits were there at Taichung Airport in 2023?",
+        "How many of them were departures?",
+    )
+    assert _has(one.answer, "465,666")
+    assert two.abstained and two.citations[0].section_id == one.citations[0].section_id
+
+
+def test_they_refers_to_what_was_counted_without_its_counter(pipeline):
+    _, two = _two_turns(
+        pipeline, "移民署在海外幾個駐外館處設有移民工作組？", "它們112年受理多少件國人急難救助？"
+    )
+    assert two.resolved_question.startswith("駐外館處")
