@@ -182,6 +182,24 @@ def _swap_head(previous: str, subject: str) -> str | None:
     return " ".join([*words[:start], phrase, *words[end:]]) + "?"
 
 
+def _swap_en_sibling(previous: str, subject: str) -> str | None:
+    """English: "And <A> <y>?" after "... <A> <x> ...": a span of the previous question as many words
+    long as the new term that opens with the same words, but not all of them ("Terminal 2" replaces
+    "Terminal 1", "Region B" replaces "Region A")."""
+    new = subject.split()
+    if not 2 <= len(new) <= 4:
+        return None
+    words = previous.rstrip("?. ").split()
+    for i in range(len(words) - len(new) + 1):
+        old = words[i : i + len(new)]
+        shared = next(
+            (k for k, (a, b) in enumerate(zip(old, new, strict=True)) if a.lower() != b.lower()), len(new)
+        )
+        if 2 * shared >= len(new) and shared < len(new):
+            return " ".join([*words[:i], *new, *words[i + len(new) :]]) + "?"
+    return None
+
+
 def resolve_follow_up(question: str, previous: str, lang: str, places: Iterable[str] = ()) -> str:
     """Rewrite ``question`` as a full question using ``previous``; unchanged when it is not a follow-up.
 
@@ -209,7 +227,7 @@ def resolve_follow_up(question: str, previous: str, lang: str, places: Iterable[
     phrase = _swap_place_phrase(previous, subject, set(places))
     if phrase:
         return phrase
-    head = _swap_head(previous, subject)
+    head = _swap_head(previous, subject) or _swap_en_sibling(previous, subject)
     if head:
         return head
     return f"{previous.rstrip('?')} — {subject}?"

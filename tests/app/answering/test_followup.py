@@ -116,3 +116,10 @@ def test_a_sibling_term_replaces_the_span_as_long_as_itself_and_a_head_phrase_it
     assert resolve_follow_up("And building permit applications?", previous, "en") == (
         "How many building permit applications did the city approve in 2023?"
     )
+
+
+def test_an_english_term_opening_like_a_span_of_the_previous_question_replaces_it():
+    previous = "How many lockers were installed at Central Station Hall 1 in 2023?"
+    assert resolve_follow_up("And at Hall 2?", previous, "en") == (
+        "How many lockers were installed at Central Station Hall 2 in 2023?"
+    )
