@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from app.answering.countries import ASKS_COUNTRY, countries_in
 from app.answering.figures import figure_values
 from app.answering.followup import asks_total, follow_up_term, is_follow_up, relative_dates, resolve_follow_up
 from app.answering.offices import OfficeMatch, answer_office
@@ -384,7 +385,11 @@ class Conversation:
                 section_id=where,
             )
         resolved = self._resolve_text(question, lang, prev, q, new_years)
-        if where and prev.cell is None and self._narrows_beyond(question, lang, prev):
+        if where and (
+            prev.cell is None
+            and self._narrows_beyond(question, lang, prev)
+            or self._country_beyond(question, lang, prev)
+        ):
             return FollowUp(resolved, missing=Missing.BREAKDOWN, section_id=where)
         return FollowUp(resolved)
 
@@ -450,6 +455,17 @@ class Conversation:
         found = [_fold(t).replace(" ", "") in text for t in term]
         # Chinese: the term or its stem; English: every name it gives.
         return not (any(found) if lang == "zh" else all(found))
+
+    def _country_beyond(self, question: str, lang: str, prev: TurnState) -> bool:
+        """ "他們來自哪些國家？" / "Which nationalities were they?" of a figure whose evidence (section and twin,
+        or table labels) names no country besides those the previous question named: the report does not
+        break it down by country."""
+        refers = _ZH_PRONOUN.search(question) or _ZH_NARROW.search(question) if lang == "zh" else None
+        refers = refers or (lang == "en" and (_EN_PRONOUN.search(question) or _EN_NARROWING.search(question)))
+        if not refers or not ASKS_COUNTRY.search(question):
+            return False
+        named = countries_in(" ".join(self._evidence_texts(prev)))
+        return not named - countries_in(prev.question + " " + question)
 
     # -- the previous answer's evidence ---------------------------------------------------------
     def review(self, question: str, lang: str, follow: FollowUp, draft: Draft) -> Draft:

@@ -163,3 +163,15 @@ def test_they_refers_to_what_was_counted_without_its_counter(pipeline):
         pipeline, "移民署在海外幾個駐外館處設有移民工作組？", "它們112年受理多少件國人急難救助？"
     )
     assert two.resolved_question.startswith("駐外館處")
+
+
+def test_a_country_breakdown_the_evidence_never_gives_is_not_answered(pipeline):
+    _, narrative = _two_turns(
+        pipeline,
+        "How many foreign trafficking victims were newly placed in shelters in 2023?",
+        "Which nationalities were they?",
+    )
+    assert narrative.abstained and narrative.answer.startswith("The report does not say")
+    one, table = _two_turns(pipeline, "112年查獲失聯移工多少人？", "他們來自哪些國家？")
+    assert _has(one.answer, "27,048")
+    assert table.abstained and not _has(table.answer, "27,048")
