@@ -13,6 +13,10 @@ answer states, or the office it names. A follow-up then
 - refers back with a pronoun ("when was it set up?"): the pronoun becomes the previous
   question's subject, the longest span of it that the cited evidence also contains.
 
+A narrative answer whose figure a table also prints (in the cell whose labels the question names) lets
+a follow-up naming another label of that table be answered from it. An answer that only repeats the
+previous one, naming nothing the follow-up adds, is replaced by "the report does not say".
+
 >>> conv = Conversation(tables, offices, places)         # once per pipeline
 >>> state = conv.state(previous_resolved_question, previous_answer)
 >>> conv.resolve("那8月呢？", "zh", state)
@@ -28,12 +32,13 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from app.answering.countries import ASKS_COUNTRY, countries_in
 from app.answering.figures import figure_values
 from app.answering.followup import asks_total, follow_up_term, is_follow_up, relative_dates, resolve_follow_up
 from app.answering.offices import OfficeMatch, answer_office
 from app.answering.question import REPORT_YEAR, ROC_OFFSET, QuestionAnalysis, analyze, months_in, years_in
 from app.answering.table_wording import answer_cell
-from app.answering.tables import CellMatch, compatible
+from app.answering.tables import CellMatch, compatible, label_shorthand, label_synonym
 from app.answering.types import Draft, Route
 from app.records import Answer, Citation
 from ingest.records import Office, Section, Table
@@ -43,29 +48,14 @@ if TYPE_CHECKING:
 
 # Labels that only say "all of it": a follow-up naming them is not a new category.
 _TOTAL_LABELS = frozenset({"總計", "合計", "計", "小計", "total", "sub-total", "subtotal"})
-# English words a follow-up uses for a table's label ("women" for "Female").
+# English words a follow-up uses for a table's label ("woman" for "Female"), besides those the table
+# matcher knows (tables.label_synonym).
 _EN_LABEL_WORDS = {
-    "women": "female",
     "woman": "female",
-    "females": "female",
-    "men": "male",
     "man": "male",
-    "males": "male",
-    "used": "users",
-    "use": "users",
     "uses": "users",
     "usage": "users",
-    "entered": "entries",
-    "entry": "entries",
     "exited": "exits",
-    "left": "exits",
-    "departures": "exits",
-    "arrivals": "entries",
-    "approved": "approval",
-    "registered": "applicants",
-    "registrations": "applicants",
-    "applied": "applicants",
-    "applications": "applicants",
 }
 _EN_STOP = frozenset(
     """a an and are as at be by for from how in is it its of on or the their them there these this
@@ -119,7 +109,16 @@ def _bilingual(label: str) -> tuple[str, str]:
 
 def _en_words(text: str) -> list[str]:
     words = re.findall(r"[a-z][a-z0-9\-]*", _fold(text))
-    return [_EN_LABEL_WORDS.get(w, w) for w in words]
+    return [_EN_LABEL_WORDS.get(w) or _synonym(w) for w in words]
+
+
+def _synonym(word: str) -> str:
+    """The tables' word for ``word`` or for its singular ("indonesians" -> "indonesia")."""
+    said = label_synonym(word)
+    if said != word:
+        return said
+    single = _stem(word)
+    return label_synonym(single) if label_synonym(single) != single else word
 
 
 def _stem(word: str) -> str:
@@ -198,9 +197,13 @@ class TurnState:
     section_id: str | None = None
     cell: Cell | None = None
     office: Office | None = None
+    # A narrative answer's figure that a table also prints, in the cell the question names: a follow-up
+    # naming another label of that table ("那出境呢？" after the 入境 total) is answered from the table.
+    figure_cell: Cell | None = None
     evidence: str = ""  # the first citation's quote: where the subject of a pronoun is looked up
     answer: str = ""  # the answer given, and its citations (a follow-up may be answered by the same evidence)
     citations: tuple[Citation, ...] = ()
+    confidence: float | None = None  # the answer's calibrated confidence
 
 
 class Missing(StrEnum):
@@ -212,6 +215,7 @@ class Missing(StrEnum):
     )
     BREAKDOWN = "breakdown"  # a part of the previous figure that its table or section does not print
     FIELD = "field"  # an office's contact detail that the directory leaves empty
+    DETAIL = "detail"  # what the follow-up adds, where the answer found only repeats the previous one
 
 
 @dataclass(frozen=True)
@@ -261,6 +265,9 @@ class Conversation:
                 cell = cell or answered_cell(table, answer.answer + " " + first.quote, question)
             elif first.section_id.startswith("appendix/offices"):
                 office = self._office(answer.answer + " " + first.quote, first.section_id)
+        figure_cell = None
+        if first is not None and not answer.abstained and cell is None and office is None:
+            figure_cell = self._figure_cell(question, answer.lang, q, answer.answer)
         return TurnState(
             question=question,
             lang=answer.lang,
@@ -269,10 +276,44 @@ class Conversation:
             section_id=first.section_id if first else None,
             cell=cell,
             office=office,
+            figure_cell=figure_cell,
             evidence=(first.quote + "\n" + self.section_texts.get(first.section_id, "")) if first else "",
             answer=answer.answer,
             citations=tuple(answer.citations),
+            confidence=answer.confidence,
         )
+
+    def _figure_cell(self, question: str, lang: str, q: QuestionAnalysis, answer: str) -> Cell | None:
+        """The one table cell that prints a figure of ``answer`` and whose every label other than a
+        total the question names (at least one): the record a narrative answer's figure also has."""
+        values = figure_values(_DATES.sub(" ", answer))
+        found: list[Cell] = []
+        for table in self.tables.values():
+            title_years = years_in(table.title_zh + " " + table.title_en)
+            if q.years and not q.years & title_years:
+                continue
+            weights = _label_weights(table)
+            for r, row in enumerate(table.rows):
+                for c, value in enumerate(row.cells):
+                    cell_values = figure_values(value) if value.strip() else set()
+                    if not cell_values or cell_values - values:
+                        continue
+                    cell = Cell(table, r, c)
+                    labels = [lab for lab in (cell.row_label, *cell.col_labels) if not lab.is_total]
+                    if labels and all(lab.found_in(question, lang, weights) for lab in labels):
+                        found.append(cell)
+        return found[0] if len(found) == 1 else None
+
+    def _named_office(self, question: str) -> Office | None:
+        """The office whose name (either language) ``question`` gives; the longest name wins."""
+        folded = _fold(question).replace(" ", "")
+        named = [
+            (len(n), o)
+            for o in self.offices
+            for n in (o.name_zh, o.name_en)
+            if n and _fold(n).replace(" ", "") in folded
+        ]
+        return max(named, key=lambda x: x[0])[1] if named else None
 
     def _office(self, text: str, section_id: str) -> Office | None:
         folded = _fold(text)
@@ -311,12 +352,24 @@ class Conversation:
             resolved = self._resolve_text(question, lang, prev, q, new_years)
             return FollowUp(resolved, missing=Missing.YEAR, section_id=where)
         if prev.cell is not None and not new_years:
-            cell, missing = self._restate_cell(question, lang, prev)
+            cell, missing = self._restate_cell(question, lang, prev, prev.cell)
             if cell is not None:
                 return FollowUp(restate_cell(cell, lang), cell=cell, section_id=where)
             if missing:
                 resolved = self._resolve_text(question, lang, prev, q, new_years)
                 return FollowUp(resolved, missing=missing, section_id=where)
+        if prev.figure_cell is not None and not new_years:
+            # Only a label of the table that moves the cell counts: what the table lacks may still be
+            # in the narrative the previous answer came from.
+            cell, _ = self._restate_cell(question, lang, prev, prev.figure_cell)
+            if cell is not None and cell != prev.figure_cell:
+                return FollowUp(restate_cell(cell, lang), cell=cell, section_id=cell.table.section_id)
+        if prev.office is not None and q.answer_type not in _CONTACT_ASKS:
+            # "那<另一單位>呢？" after an office's phone: the same field of the office it names.
+            other = self._named_office(question)
+            if other is not None and other != prev.office and prev.analysis.answer_type in _CONTACT_ASKS:
+                prev = replace(prev, office=other)
+                q = replace(q, answer_type=prev.analysis.answer_type)
         if prev.office is not None and q.answer_type in _CONTACT_ASKS:
             office = prev.office
             value = {
@@ -332,7 +385,11 @@ class Conversation:
                 section_id=where,
             )
         resolved = self._resolve_text(question, lang, prev, q, new_years)
-        if where and prev.cell is None and self._narrows_beyond(question, lang, prev):
+        if where and (
+            prev.cell is None
+            and self._narrows_beyond(question, lang, prev)
+            or self._country_beyond(question, lang, prev)
+        ):
             return FollowUp(resolved, missing=Missing.BREAKDOWN, section_id=where)
         return FollowUp(resolved)
 
@@ -399,6 +456,17 @@ class Conversation:
         # Chinese: the term or its stem; English: every name it gives.
         return not (any(found) if lang == "zh" else all(found))
 
+    def _country_beyond(self, question: str, lang: str, prev: TurnState) -> bool:
+        """ "他們來自哪些國家？" / "Which nationalities were they?" of a figure whose evidence (section and twin,
+        or table labels) names no country besides those the previous question named: the report does not
+        break it down by country."""
+        refers = _ZH_PRONOUN.search(question) or _ZH_NARROW.search(question) if lang == "zh" else None
+        refers = refers or (lang == "en" and (_EN_PRONOUN.search(question) or _EN_NARROWING.search(question)))
+        if not refers or not ASKS_COUNTRY.search(question):
+            return False
+        named = countries_in(" ".join(self._evidence_texts(prev)))
+        return not named - countries_in(prev.question + " " + question)
+
     # -- the previous answer's evidence ---------------------------------------------------------
     def review(self, question: str, lang: str, follow: FollowUp, draft: Draft) -> Draft:
         """``draft`` (the answer to the resolved follow-up), or the previous narrative answer where that
@@ -413,6 +481,14 @@ class Conversation:
             clauses = re.split(r"[，,；;。]|(?<=[.!?])\s", draft.answer)
             stated = any(years & years_in(c) and figure_values(_DATES.sub(" ", c)) for c in clauses)
             return draft if stated and not draft.abstained else self._missing_draft(follow, lang)
+        if self._other_table_part(question, prev, draft):
+            return self._missing_draft(
+                replace(follow, missing=Missing.BREAKDOWN, section_id=prev.section_id), lang
+            )
+        if self._repeats_previous(question, lang, prev, draft):
+            return self._missing_draft(
+                replace(follow, missing=Missing.DETAIL, section_id=prev.section_id), lang
+            )
         if prev.abstained or prev.cell is not None or prev.office is not None or not prev.answer:
             return draft
         if _ZH_NARROW.search(question) or _EN_NARROWING.search(question):
@@ -430,6 +506,43 @@ class Conversation:
                     route=Route.NARRATIVE,
                 )
         return draft
+
+    def _other_table_part(self, question: str, prev: TurnState, draft: Draft) -> bool:
+        """A part of a table cell's figure ("其中…", "… of them …") answered from another table: that table
+        counts something else, so the previous table does not break its figure down that way."""
+        if prev.cell is None or draft.abstained or not draft.citations:
+            return False
+        if not (_ZH_NARROW.search(question) or _EN_NARROWING.search(question)):
+            return False
+        cited = draft.citations[0].section_id
+        return cited in self.tables and cited != prev.cell.table.section_id
+
+    def _repeats_previous(self, question: str, lang: str, prev: TurnState, draft: Draft) -> bool:
+        """Whether ``draft`` is the previous answer again ("How many of them have <X>?" answered with the
+        previous figure): it states the previous answer's one fact (its figures exactly, from a record or
+        one figure; a sentence with several figures may hold what the follow-up asks) and names nothing
+        the follow-up adds, fitting it no better than it fitted the previous question (the follow-up's words
+        that made it fit better name what it states: "migrant workers" of a "Foreign Labor" cell)."""
+        if prev.abstained or draft.abstained or not prev.answer:
+            return False
+        if (
+            prev.confidence is not None
+            and draft.confidence is not None
+            and draft.confidence > prev.confidence
+        ):
+            return False
+        before = figure_values(_DATES.sub(" ", prev.answer))
+        if not before or figure_values(_DATES.sub(" ", draft.answer)) != before:
+            return False
+        if len(before) > 1 and draft.route not in (Route.TABLE, Route.OFFICE):
+            return False
+        terms = self._added_terms(question, lang, prev)
+        if not terms:
+            return False
+        if lang == "zh":
+            return not _names_all(draft.answer, terms, lang)
+        words = {_stem(w) for w in _en_words(draft.answer)}
+        return not any(_stem(t) in words for t in terms)
 
     @staticmethod
     def _added_terms(question: str, lang: str, prev: TurnState) -> tuple[str, ...]:
@@ -481,6 +594,10 @@ class Conversation:
                 "報告的服務據點表沒有列出這一項",
                 "the report's office directory does not list it",
             ),
+            Missing.DETAIL: (
+                "報告只提供上一個回答的資料，沒有提到這一項",
+                "it gives only the previous answer's figure, not what is asked",
+            ),
         }[follow.missing]
         text = (
             f"報告中沒有提供這項資訊：{what[0]}。以下是上一個回答的出處，供您參考。"
@@ -505,12 +622,12 @@ class Conversation:
         refers = _EN_PRONOUN.search(question) or _EN_THERE.search(question) or _EN_THAT.search(question)
         return bool(refers) or len(words) <= 4
 
-    def _restate_cell(self, question: str, lang: str, prev: TurnState) -> tuple[Cell | None, Missing]:
+    def _restate_cell(
+        self, question: str, lang: str, prev: TurnState, cell: Cell
+    ) -> tuple[Cell | None, Missing]:
         """Another cell of the previous turn's table: the labels the follow-up names replace their own.
         (None, BREAKDOWN) when the follow-up names a part the table does not print; (None, NONE) when
         it names nothing of the table."""
-        cell = prev.cell
-        assert cell is not None
         table = cell.table
         weights = _label_weights(table)
         rows = [
@@ -527,9 +644,11 @@ class Conversation:
         named = _named_columns(table, question, lang, weights)
         term = follow_up_term(question, prev.question, lang)
         if not named and new_row == cell.row and lang == "zh" and term:
-            # "警政署" names "內政部警政署" where it is part of one label only.
-            named = _labels_containing([lab for c in table.columns for lab in _col_labels(c)], term)
-            within = _labels_containing([Label(r.label_zh, r.label_en) for r in table.rows], term)
+            # "警政署" names "內政部警政署" where it is part of one label only; a word the labels abbreviate
+            # ("第一航廈") is looked up as they print it ("桃園機場-T1").
+            forms = term + tuple(s for s in map(label_shorthand, term) if s not in term)
+            named = _labels_containing([lab for c in table.columns for lab in _col_labels(c)], forms)
+            within = _labels_containing([Label(r.label_zh, r.label_en) for r in table.rows], forms)
             if len(within) == 1:
                 new_row = next(i for i, r in enumerate(table.rows) if (r.label_zh or r.label_en) in within)
         if not named and new_row == cell.row:
@@ -543,6 +662,18 @@ class Conversation:
         # another column of the same table) are kept where the follow-up does not replace them.
         own = {lab.zh or lab.en for lab in cell.col_labels}
         earlier = _named_columns(table, prev.question, prev.lang, weights, best_only=False) - named - own
+        # A label named by the same words as the cell's own label at its level of the header is a rival
+        # reading of the previous question, not one the cell lacks ("refused" names the refusals of two
+        # kinds of interview; "applications ... approved" names two labels by two words).
+        rivals = set()
+        for column in table.columns:
+            for level, lab in enumerate(_col_labels(column)):
+                own_lab = cell.col_labels[level] if level < len(cell.col_labels) else None
+                if own_lab is None or not own_lab.found_in(prev.question, prev.lang, weights):
+                    continue
+                if _label_words(lab) & _label_words(own_lab):
+                    rivals.add(lab.zh or lab.en)
+        earlier -= rivals
         new_col = None
         for labels in ([named | earlier] if earlier else []) + [named]:
             col = self._best_column(table, cell, labels)
@@ -735,6 +866,10 @@ def _total_cell(cell: Cell, kind: str) -> Cell | None:
     return None
 
 
+def _label_words(label: Label) -> set[str]:
+    return {_stem(w) for w in _en_words(label.en) if w not in _EN_STOP}
+
+
 def _label_weights(table: Table) -> dict[str, float]:
     """English label words of ``table`` weighted by how few of its labels use them ("referral" names one
     column; "service", shared by most, hardly distinguishes any)."""
@@ -817,6 +952,9 @@ def restate_cell(cell: Cell, lang: str) -> str:
     return f"In “{table.title_en or table.title_zh}”, what is the {col} for {row.en or row.zh}?"
 
 
+_ZH_CLASSIFIERS = frozenset("個位名件次項處所場筆棟張人")
+
+
 def common_span(question: str, evidence: str, lang: str) -> str:
     """The longest span of ``question`` that ``evidence`` also contains (words in English, ≥ 2
     characters in Chinese); "" when they share nothing but function words."""
@@ -824,13 +962,16 @@ def common_span(question: str, evidence: str, lang: str) -> str:
         return ""
     if lang == "zh":
         q = _fold(question).replace(" ", "")
-        e = _fold(evidence).replace(" ", "")
+        e = _zh_evidence(evidence)
         best = ""
         for i in range(len(q)):
             for j in range(len(q), i + len(best), -1):
                 if q[i:j] in e:
                     best = q[i:j]
                     break
+        at = q.find(best)
+        if best[:1] in _ZH_CLASSIFIERS and at > 0 and re.match(r"[\d幾少]", q[at - 1]):
+            best = best[1:]  # the counter of "幾個<X>" (the evidence's "28 個<X>") is not part of <X>
         span = re.sub(r"^[\d年月日的之與及和、，,\s]+|[的之與及和、，,\s]+$", "", best)
         # Keep the user's characters: find the span back in the question as typed.
         return _original(question, span) if len(span) >= 2 else ""
@@ -861,10 +1002,21 @@ def common_span(question: str, evidence: str, lang: str) -> str:
     return span
 
 
+# A few characters in parentheses are the report's optional wording ("獎助(勵)學金", "入出國（境）").
+_OPTIONAL_CHARS = re.compile(r"[(（][\u3400-\u9fff]{1,2}[)）]")
+
+
+def _zh_evidence(evidence: str) -> str:
+    """Chinese evidence folded for span matching, also as read without its optional characters."""
+    folded = _fold(evidence).replace(" ", "")
+    plain = _OPTIONAL_CHARS.sub("", folded)
+    return folded if plain == folded else f"{folded}\n{plain}"
+
+
 def topic_span(question: str, evidence: str) -> str:
     """The topic of a Chinese question: its longest span without figures or dates that the evidence
     also contains; of two equally long, the later (a Chinese question names its topic last)."""
-    e = _fold(evidence).replace(" ", "")
+    e = _zh_evidence(evidence)
     best = ""
     for part in re.split(r"[\d０-９]+[年月日底]*|[，,。？?、\s]", _fold(question)):
         for i in range(len(part)):

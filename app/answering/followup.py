@@ -89,6 +89,21 @@ def _swap_place(previous: str, subject: str, places: set[str]) -> str | None:
 
 
 _PLAIN_ZH = re.compile(r"[\u3400-\u9fff]+")
+_EN_PLACE_PHRASE = re.compile(r"\b(?:in|at|through|from|to)\s+((?:the\s+)?[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)*)")
+
+
+def _swap_place_phrase(previous: str, subject: str, places: set[str]) -> str | None:
+    """English: a place named in the report ("And in <B>?") replaces the place phrase of a previous
+    question that names no place of the report ("... in <A>?", <A> a country or region the tables do
+    not list): the last "in/at/through <Capitalised words>" of it."""
+    stem = _PLACE_SUFFIX.sub("", subject).strip() or subject
+    if stem.lower() not in {p.lower() for p in places}:
+        return None
+    found = list(_EN_PLACE_PHRASE.finditer(previous))
+    if not found:
+        return None
+    m = found[-1]
+    return previous[: m.start(1)] + subject + previous[m.end(1) :]
 
 
 def _swap_sibling(previous: str, subject: str) -> str | None:
@@ -101,9 +116,11 @@ def _swap_sibling(previous: str, subject: str) -> str | None:
     prev = previous.replace("台", "臺")
     if new in prev:
         return None
-    best: tuple[float, str] | None = None
+    # Best shared share; of equal shares the span as long as the new term ("高雄市服務站" replaces all of
+    # "高雄市專勤隊", not "高雄市專勤").
+    best: tuple[tuple[float, int], str] | None = None
     for run in _PLAIN_ZH.findall(prev):
-        for size in {len(new) - 1, len(new), len(new) + 1} - {0, 1}:
+        for size in sorted({len(new) - 1, len(new), len(new) + 1} - {0, 1}):
             for i in range(len(run) - size + 1):
                 old = run[i : i + size]
                 head = next((k for k in range(min(size, len(new))) if old[k] != new[k]), min(size, len(new)))
@@ -113,8 +130,8 @@ def _swap_sibling(previous: str, subject: str) -> str | None:
                 shared = head + tail
                 if shared >= min(size, len(new)):
                     continue  # one contains the other: not a sibling
-                score = shared / max(size, len(new))
-                if score >= 0.5 and (best is None or score > best[0]):
+                score = (shared / max(size, len(new)), -abs(size - len(new)))
+                if score[0] >= 0.5 and (best is None or score > best[0]):
                     best = (score, old)
     if best is None:
         return None
@@ -142,7 +159,8 @@ def _swap_head(previous: str, subject: str) -> str | None:
     if at is None:
         return None
     # The phrase opens at a "the" a few words back with only content words between ("the online ARC
-    # system"), or else runs back over capitalised words only ("Taoyuan Airport").
+    # system"), or else at the first of the content words before the head ("service procurement
+    # projects", "Taoyuan Airport").
     start = at
     for back in range(at - 1, max(at - 6, -1), -1):
         low = words[back].lower()
@@ -151,9 +169,7 @@ def _swap_head(previous: str, subject: str) -> str | None:
             break
         if low in _EN_FUNCTION or low in _EN_VERBISH or low.endswith("ed"):
             break
-    if start == at:
-        while start > 0 and words[start - 1][:1].isupper() and words[start - 1].lower() not in _EN_FUNCTION:
-            start -= 1
+        start = back
     end = at + 1
     if end < len(words) and words[end].lower() in {"for", "of"}:
         end += 1
@@ -164,6 +180,24 @@ def _swap_head(previous: str, subject: str) -> str | None:
     opens = words[start].lower() == "the"
     phrase = subject if subject.lower().startswith("the ") or not opens else "the " + subject
     return " ".join([*words[:start], phrase, *words[end:]]) + "?"
+
+
+def _swap_en_sibling(previous: str, subject: str) -> str | None:
+    """English: "And <A> <y>?" after "... <A> <x> ...": a span of the previous question as many words
+    long as the new term that opens with the same words, but not all of them ("Terminal 2" replaces
+    "Terminal 1", "Region B" replaces "Region A")."""
+    new = subject.split()
+    if not 2 <= len(new) <= 4:
+        return None
+    words = previous.rstrip("?. ").split()
+    for i in range(len(words) - len(new) + 1):
+        old = words[i : i + len(new)]
+        shared = next(
+            (k for k, (a, b) in enumerate(zip(old, new, strict=True)) if a.lower() != b.lower()), len(new)
+        )
+        if 2 * shared >= len(new) and shared < len(new):
+            return " ".join([*words[:i], *new, *words[i + len(new) :]]) + "?"
+    return None
 
 
 def resolve_follow_up(question: str, previous: str, lang: str, places: Iterable[str] = ()) -> str:
@@ -190,7 +224,10 @@ def resolve_follow_up(question: str, previous: str, lang: str, places: Iterable[
         if sibling:
             return sibling
         return f"{subject} {previous}"
-    head = _swap_head(previous, subject)
+    phrase = _swap_place_phrase(previous, subject, set(places))
+    if phrase:
+        return phrase
+    head = _swap_head(previous, subject) or _swap_en_sibling(previous, subject)
     if head:
         return head
     return f"{previous.rstrip('?')} — {subject}?"

@@ -434,3 +434,8 @@ def test_a_year_the_previous_evidence_lacks_stands_only_where_the_answer_states_
     dated = Draft("我國於 111 年 10 月 13 日起邊境解封。", False, ())
     refused = conv.review("那111年呢？", "zh", follow, dated)
     assert refused.abstained and "111 年 10 月" not in refused.answer  # only a date of that year
+
+
+def test_a_topic_is_found_where_the_report_writes_optional_characters_in_parentheses():
+    evidence = "112 年核發 10 人，補助(勵)經費共 50 萬元。"
+    assert topic_span("112年補助經費核發給多少人？", evidence) == "補助經費"

@@ -91,3 +91,35 @@ def test_an_english_phrase_with_the_same_head_noun_replaces_the_previous_one():
         "What about Hualien Sea Port?", "How many ships docked at Keelung Sea Port?", "en"
     ) == ("How many ships docked at Hualien Sea Port?")
     assert resolve_follow_up("And the system?", previous, "en").endswith("— system?")
+
+
+def test_a_report_place_replaces_an_english_place_phrase_the_tables_do_not_list():
+    previous = "How many foreign chefs held residence permits in Taiwan at the end of 2023?"
+    assert resolve_follow_up("And in Taichung?", previous, "en", PLACES) == (
+        "How many foreign chefs held residence permits in Taichung at the end of 2023?"
+    )
+    # A word that is no place of the report is not swapped for the place phrase.
+    assert "in Taiwan" in resolve_follow_up("And in cooking?", previous, "en", PLACES)
+
+
+def test_label_shorthand_and_synonyms_are_the_table_matchers_own():
+    from app.answering.tables import label_shorthand, label_synonym
+
+    assert label_shorthand("第一航廈") == "T1" and label_shorthand("terminal 2") == "t2"
+    assert label_synonym("women") == "female" and label_synonym("indonesian") == "indonesia"
+    assert label_synonym("airport") == "airport"
+
+
+def test_a_sibling_term_replaces_the_span_as_long_as_itself_and_a_head_phrase_its_content_words():
+    assert resolve_follow_up("那臺東縣服務站呢？", "臺東縣專勤隊的地址？", "zh") == "臺東縣服務站的地址？"
+    previous = "How many parking permit applications did the city approve in 2023?"
+    assert resolve_follow_up("And building permit applications?", previous, "en") == (
+        "How many building permit applications did the city approve in 2023?"
+    )
+
+
+def test_an_english_term_opening_like_a_span_of_the_previous_question_replaces_it():
+    previous = "How many lockers were installed at Central Station Hall 1 in 2023?"
+    assert resolve_follow_up("And at Hall 2?", previous, "en") == (
+        "How many lockers were installed at Central Station Hall 2 in 2023?"
+    )
