@@ -32,13 +32,14 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from app.answering.cell_words import label_shorthand, label_synonym
 from app.answering.countries import ASKS_COUNTRY, countries_in
 from app.answering.figures import figure_values
 from app.answering.followup import asks_total, follow_up_term, is_follow_up, relative_dates, resolve_follow_up
 from app.answering.offices import OfficeMatch, answer_office
 from app.answering.question import REPORT_YEAR, ROC_OFFSET, QuestionAnalysis, analyze, months_in, years_in
 from app.answering.table_wording import answer_cell
-from app.answering.tables import CellMatch, compatible, label_shorthand, label_synonym
+from app.answering.tables import CellMatch, compatible
 from app.answering.types import Draft, Route
 from app.records import Answer, Citation
 from ingest.records import Office, Section, Table
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 # Labels that only say "all of it": a follow-up naming them is not a new category.
 _TOTAL_LABELS = frozenset({"總計", "合計", "計", "小計", "total", "sub-total", "subtotal"})
 # English words a follow-up uses for a table's label ("woman" for "Female"), besides those the table
-# matcher knows (tables.label_synonym).
+# matcher knows (cell_words.label_synonym).
 _EN_LABEL_WORDS = {
     "woman": "female",
     "man": "male",

@@ -75,6 +75,19 @@ _EN_PHRASES = [
 ZH_PHRASES = [(re.compile("第一航廈"), "T1"), (re.compile("第二航廈"), "T2")]
 
 
+def label_synonym(word: str) -> str:
+    """A lower-case English word as the tables' labels say it ("women" -> "female", "vietnamese" -> "vietnam")."""
+    return _EN_SYNONYMS.get(word, word)
+
+
+def label_shorthand(text: str) -> str:
+    """``text`` with the words the tables' labels abbreviate written as the labels print them
+    ("第一航廈" -> "T1", "terminal 2" -> "t2", "sea port" -> "port"): for matching text against labels."""
+    for pattern, repl in (*ZH_PHRASES, *_EN_PHRASES):
+        text = pattern.sub(repl, text)
+    return text
+
+
 @lru_cache(maxsize=1)
 def _stemmer():
     import Stemmer

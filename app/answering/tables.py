@@ -25,19 +25,6 @@ from app.answering.question import QuestionAnalysis, is_month_word
 from ingest.records import Table, TableRow
 
 
-def label_synonym(word: str) -> str:
-    """A lower-case English word as the tables' labels say it ("women" -> "female", "vietnamese" -> "vietnam")."""
-    return _EN_SYNONYMS.get(word, word)
-
-
-def label_shorthand(text: str) -> str:
-    """``text`` with the words the tables' labels abbreviate written as the labels print them
-    ("第一航廈" -> "T1", "terminal 2" -> "t2", "sea port" -> "port"): for matching text against labels."""
-    for pattern, repl in (*_ZH_PHRASES, *_EN_PHRASES):
-        text = pattern.sub(repl, text)
-    return text
-
-
 @dataclass(frozen=True)
 class CellMatch:
     table: Table

@@ -103,7 +103,7 @@ def test_a_report_place_replaces_an_english_place_phrase_the_tables_do_not_list(
 
 
 def test_label_shorthand_and_synonyms_are_the_table_matchers_own():
-    from app.answering.tables import label_shorthand, label_synonym
+    from app.answering.cell_words import label_shorthand, label_synonym
 
     assert label_shorthand("第一航廈") == "T1" and label_shorthand("terminal 2") == "t2"
     assert label_synonym("women") == "female" and label_synonym("indonesian") == "indonesia"
