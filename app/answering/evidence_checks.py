@@ -7,7 +7,7 @@ import re
 
 from app.answering.countries import MAINLAND_NAMES, countries_in
 from app.answering.evidence import Candidate, satisfies
-from app.answering.question import QuestionAnalysis, is_month_word, months_in, years_in
+from app.answering.question import QuestionAnalysis, is_month_word, months_in, name_text, years_in
 
 
 def named_entities(q: QuestionAnalysis, places: set[str] | frozenset[str]) -> set[str]:
@@ -17,8 +17,7 @@ def named_entities(q: QuestionAnalysis, places: set[str] | frozenset[str]) -> se
     names = {p for p in places if len(p) >= 2 and p in text and not p.isascii()}
     names |= {c for c in countries_in(text) if not c.isascii() and c not in MAINLAND_NAMES}
     if q.lang == "en":
-        # "GPN (Government Publication Number)": the spelled-out acronym is the acronym, not more names.
-        spelled = re.sub(r"\b([A-Z]{2,})\s*\([^)]*\)", r"\1", q.search_text)
+        spelled = name_text(q.search_text)
         names |= {
             n for n in _CAPITALISED.findall(spelled) if n not in _GENERIC_NAMES and not is_month_word(n)
         }

@@ -170,6 +170,18 @@ def in_report_years(text: str, lang: str) -> str:
     return _ROC_YEAR_EN.sub(lambda m: f"{int(m.group(1)) + ROC_OFFSET} ", text)
 
 
+_ASIDE = re.compile(r"\s*[(（][^()（）]*[)）]")
+# "Cabinet-level", "English-language": a capitalised word that modifies the next one is no name.
+_MODIFIER = re.compile(r"\b[A-Z][a-z]+-(?=[a-z])")
+
+
+def name_text(text: str) -> str:
+    """The question's words that can name something the evidence must hold: without asides in
+    parentheses (another spelling, a translation: "Hsinchu City (Xinzhu Shi)", "GPN (Government
+    Publication Number)") and without capitalised modifiers ("Cabinet-level")."""
+    return _MODIFIER.sub(" ", _ASIDE.sub("", text))
+
+
 def is_month_word(word: str) -> bool:
     """An English month name or abbreviation ("Sept", "Oct.")."""
     return word.lower().rstrip(".") in _MONTHS_EN

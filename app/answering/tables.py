@@ -21,7 +21,7 @@ from app.answering.cell_scores import (
 )
 from app.answering.cell_words import ASKS_TOTAL, MONTH_LABEL, RATE, TOTAL_LABEL, ZH_PHRASES, content_words
 from app.answering.matching import fold
-from app.answering.question import QuestionAnalysis, is_month_word
+from app.answering.question import QuestionAnalysis, is_month_word, name_text
 from ingest.records import Table, TableRow
 
 
@@ -94,7 +94,7 @@ def compatible(q: QuestionAnalysis, match: CellMatch) -> bool:
         noun = counted.group(1).lower() if counted else ""
         if noun and noun not in _GENERIC_COUNTED and not (content_words(noun) <= table_words):
             return False  # "number of victims" is not answered by a table of cases
-        for name in _CAPITALISED.findall(q.search_text):
+        for name in _CAPITALISED.findall(name_text(q.search_text)):
             if not _name_in_table(name, asked, table_words):
                 return False  # "Myanmar" spouses: the table has no such column
     return True
