@@ -261,10 +261,11 @@ def satisfies(q: QuestionAnalysis, text: str) -> bool:
     if kind == "date":
         if _ASKS_DAY.search(q.search_text):
             return bool(_DAY_DATE.search(text))  # "哪一天": a year alone does not answer
+        # "When was it first put into service?": "at the end of <year>" dates a count, not an event.
+        undated = _AS_OF.sub(" ", text)
         if _ASKS_YEAR.search(q.search_text):
-            # "In which year was it first put into service?": "at the end of <year>" dates a count, not the start.
-            return bool(years_in(_AS_OF.sub(" ", text)))
-        return bool(_DATE.search(text))
+            return bool(years_in(undated))
+        return bool(_DATE.search(undated))
     if kind in {"phone", "fax"}:
         return bool(_PHONE.search(text))
     if kind == "duration":

@@ -105,3 +105,10 @@ def test_a_question_opening_with_who_asks_for_someone_named():
     assert satisfies(q, CO_CHAIRED)
     relative = analyze("How many officials who attended the meeting came from abroad?")
     assert satisfies(relative, "In 2023, 47 officials attended the meetings.")
+
+
+def test_an_as_of_date_does_not_date_an_event():
+    q = analyze("When did the passport comparison system first go into operation?")
+    assert q.answer_type == "date"
+    assert not satisfies(q, "At the end of 2023, the database contained samples from 208 countries.")
+    assert satisfies(q, "The system went into operation on March 1, 2019.")
