@@ -19,7 +19,15 @@ from app.answering.cell_scores import (
     table_relevance,
     title_echo,
 )
-from app.answering.cell_words import ASKS_TOTAL, MONTH_LABEL, RATE, TOTAL_LABEL, ZH_PHRASES, content_words
+from app.answering.cell_words import (
+    ASKS_TOTAL,
+    MONTH_LABEL,
+    RATE,
+    TOTAL_LABEL,
+    ZH_PHRASES,
+    content_words,
+    zh_part,
+)
 from app.answering.matching import fold
 from app.answering.question import QuestionAnalysis, is_month_word, name_text
 from ingest.records import Table, TableRow
@@ -70,9 +78,10 @@ _GENERIC_COUNTED = frozenset(
 )
 
 
-def compatible(q: QuestionAnalysis, match: CellMatch) -> bool:
+def compatible(q: QuestionAnalysis, match: CellMatch, glossary: dict[str, set[str]] | None = None) -> bool:
     """Whether the cell can answer the question at all: the asked unit and kind fit the table,
-    and every proper name in the question appears somewhere in the table."""
+    and every proper name in the question appears somewhere in the table. A header printed only in
+    Chinese ("高雄港 (自112.9.1起)") has the English words the report's other labels give it (``glossary``)."""
     if q.answer_type in {"date", "duration"}:
         return False  # cells hold counts and amounts: "in which year did ... begin" is never a cell
     t = match.table
@@ -89,6 +98,7 @@ def compatible(q: QuestionAnalysis, match: CellMatch) -> bool:
     if q.lang == "en":
         table_text = " ".join([t.title_en, *t.columns, *(r.label_en for r in t.rows)])
         table_words = content_words(table_text) | set(re.findall(r"[a-z]+", table_text.lower()))
+        table_words |= _glossary_words(t, glossary or {})
         asked = content_words(q.search_text)  # after phrase rewriting ("Terminal 1" -> "t1")
         counted = _COUNTED_NOUN.search(q.search_text)
         noun = counted.group(1).lower() if counted else ""
@@ -98,6 +108,15 @@ def compatible(q: QuestionAnalysis, match: CellMatch) -> bool:
             if not _name_in_table(name, asked, table_words):
                 return False  # "Myanmar" spouses: the table has no such column
     return True
+
+
+def _glossary_words(table: Table, glossary: dict[str, set[str]]) -> set[str]:
+    """English words of the table's Chinese-only header parts, as the report's other labels give them."""
+    words: set[str] = set()
+    for part in {p for c in table.columns for p in c.split(" / ")}:
+        if not re.search(r"[A-Za-z]", re.sub(r"[(（][^)）]*[)）]", "", part)):
+            words |= glossary.get(fold(zh_part(part)), set())
+    return words
 
 
 def _name_in_table(name: str, asked: set[str], table_words: set[str]) -> bool:
