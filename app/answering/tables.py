@@ -72,7 +72,8 @@ _CUMULATIVE = re.compile(
 )
 
 
-_COUNTED_NOUN = re.compile(r"\b(?:how many|number of)\s+([a-z][a-z-]+)", re.I)
+# What "how many"/"number of" counts: its first word, then up to two more ("runaway | migrant workers").
+_COUNTED_NOUN = re.compile(r"\b(?:how many|number of)\s+([a-z][a-z-]+)((?:\s+[a-z][a-z-]+){0,2})", re.I)
 _GENERIC_COUNTED = frozenset(
     "people persons person individuals times more fewer other additional new in the a of total".split()
 )
@@ -100,9 +101,7 @@ def compatible(q: QuestionAnalysis, match: CellMatch, glossary: dict[str, set[st
         table_words = content_words(table_text) | set(re.findall(r"[a-z]+", table_text.lower()))
         table_words |= _glossary_words(t, glossary or {})
         asked = content_words(q.search_text)  # after phrase rewriting ("Terminal 1" -> "t1")
-        counted = _COUNTED_NOUN.search(q.search_text)
-        noun = counted.group(1).lower() if counted else ""
-        if noun and noun not in _GENERIC_COUNTED and not (content_words(noun) <= table_words):
+        if not _counted_in_table(q.search_text, table_words):
             return False  # "number of victims" is not answered by a table of cases
         for name in _CAPITALISED.findall(name_text(q.search_text)):
             if not _name_in_table(name, asked, table_words):
@@ -117,6 +116,24 @@ def _glossary_words(table: Table, glossary: dict[str, set[str]]) -> set[str]:
         if not re.search(r"[A-Za-z]", re.sub(r"[(（][^)）]*[)）]", "", part)):
             words |= glossary.get(fold(zh_part(part)), set())
     return words
+
+
+def _counted_in_table(text: str, table_words: set[str]) -> bool:
+    """Whether the table counts what the question counts: the counted noun's first word is in the
+    table, or it is a modifier the labels do not repeat and the words after it, up to the first
+    function word, all are ("runaway migrant workers" in a table of undocumented migrant workers)."""
+    counted = _COUNTED_NOUN.search(text)
+    if not counted:
+        return True
+    first = counted.group(1).lower()
+    if first in _GENERIC_COUNTED or content_words(first) <= table_words:
+        return True
+    head: set[str] = set()
+    for word in counted.group(2).lower().split():
+        if word in _GENERIC_COUNTED or not content_words(word):
+            break
+        head |= content_words(word)
+    return bool(head) and head <= table_words
 
 
 def _name_in_table(name: str, asked: set[str], table_words: set[str]) -> bool:

@@ -61,3 +61,11 @@ def test_a_chinese_only_header_has_the_english_words_of_the_reports_other_labels
     question = "How many passengers did Kaohsiung Port handle?"
     assert not _fits(question, table)  # "Port" is nowhere in the table's English
     assert _fits(question, table, build_glossary([other, table]))
+
+
+def test_what_is_counted_may_open_with_a_modifier_the_labels_do_not_repeat():
+    table = _table(("移工 Undocumented Migrant Workers",), "Undocumented Migrant Workers Arrested")
+    assert _fits("How many runaway migrant workers were caught?", table)
+    assert not _fits("How many victims were rescued?", table)
+    assert not _fits("How many runaway victims were there?", table)  # what follows must be counted too
+    assert _fits("How many people were caught?", table)  # "people" counts anything
