@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from app.answering.cell_words import MONTH_LABEL, TOTAL_LABEL, content_words, zh_part
+from app.answering.cell_words import MONTH_LABEL, TOTAL_LABEL, content_words, month_word, zh_part
 from app.answering.matching import fold
 from app.answering.question import QuestionAnalysis
 from ingest.records import Table, TableRow
@@ -123,6 +123,6 @@ def table_relevance(table: Table, q_fold: str, q_words: set[str], lang: str) -> 
         grams = {han[i : i + 2] for i in range(len(han) - 1)}
         folded = fold(text)
         return len([g for g in grams if g in folded]) / max(len(grams), 1)
-    words = q_words - {"dec", "december", "jan", "january"}
+    words = q_words - {month_word("jan"), month_word("dec")}  # a title's date range
     table_words = content_words(text)
     return len(words & table_words) / max(len(words), 1)

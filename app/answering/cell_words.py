@@ -8,6 +8,7 @@ import unicodedata
 from functools import lru_cache
 
 from app.answering.matching import fold
+from app.answering.question import months_in
 from ingest.records import Table
 
 TOTAL_LABEL = re.compile(r"總計|合計|^計$|total|sub-total", re.I)
@@ -112,8 +113,17 @@ def content_words(text: str) -> set[str]:
     for w in words:
         if w in _EN_STOP:
             continue
-        out.add(_stem(_EN_SYNONYMS.get(w, w)))
+        out.add(month_word(w) or _stem(_EN_SYNONYMS.get(w, w)))
     return out
+
+
+@lru_cache(maxsize=20000)
+def month_word(word: str) -> str:
+    """One form for a month's name and abbreviation ("december" and "dec" -> "month12"), so a question's
+    "as of December 2023" meets the "Dec" of a title's date range; "" for any other word (and for a
+    lower-case "may", a verb as often as a month)."""
+    months = months_in(word, "en")
+    return f"month{min(months)}" if len(months) == 1 else ""
 
 
 def zh_part(part: str) -> str:

@@ -50,7 +50,7 @@ class TableProposer:
         lexical = matches[: self.config.cell_proposals]
         out: list[Proposal] = []
         for match in lexical:
-            if not compatible(q, match):
+            if not compatible(q, match, self.view.glossary):
                 continue
             if q.other_years and not (q.other_years & years_in(match.table.title_zh + match.table.title_en)):
                 continue

@@ -19,7 +19,15 @@ from app.answering.cell_scores import (
     table_relevance,
     title_echo,
 )
-from app.answering.cell_words import ASKS_TOTAL, MONTH_LABEL, RATE, TOTAL_LABEL, ZH_PHRASES, content_words
+from app.answering.cell_words import (
+    ASKS_TOTAL,
+    MONTH_LABEL,
+    RATE,
+    TOTAL_LABEL,
+    ZH_PHRASES,
+    content_words,
+    zh_part,
+)
 from app.answering.matching import fold
 from app.answering.question import QuestionAnalysis, is_month_word, name_text
 from ingest.records import Table, TableRow
@@ -64,15 +72,17 @@ _CUMULATIVE = re.compile(
 )
 
 
-_COUNTED_NOUN = re.compile(r"\b(?:how many|number of)\s+([a-z][a-z-]+)", re.I)
+# What "how many"/"number of" counts: its first word, then up to two more ("runaway | migrant workers").
+_COUNTED_NOUN = re.compile(r"\b(?:how many|number of)\s+([a-z][a-z-]+)((?:\s+[a-z][a-z-]+){0,2})", re.I)
 _GENERIC_COUNTED = frozenset(
     "people persons person individuals times more fewer other additional new in the a of total".split()
 )
 
 
-def compatible(q: QuestionAnalysis, match: CellMatch) -> bool:
+def compatible(q: QuestionAnalysis, match: CellMatch, glossary: dict[str, set[str]] | None = None) -> bool:
     """Whether the cell can answer the question at all: the asked unit and kind fit the table,
-    and every proper name in the question appears somewhere in the table."""
+    and every proper name in the question appears somewhere in the table. A header printed only in
+    Chinese ("高雄港 (自112.9.1起)") has the English words the report's other labels give it (``glossary``)."""
     if q.answer_type in {"date", "duration"}:
         return False  # cells hold counts and amounts: "in which year did ... begin" is never a cell
     t = match.table
@@ -89,15 +99,41 @@ def compatible(q: QuestionAnalysis, match: CellMatch) -> bool:
     if q.lang == "en":
         table_text = " ".join([t.title_en, *t.columns, *(r.label_en for r in t.rows)])
         table_words = content_words(table_text) | set(re.findall(r"[a-z]+", table_text.lower()))
+        table_words |= _glossary_words(t, glossary or {})
         asked = content_words(q.search_text)  # after phrase rewriting ("Terminal 1" -> "t1")
-        counted = _COUNTED_NOUN.search(q.search_text)
-        noun = counted.group(1).lower() if counted else ""
-        if noun and noun not in _GENERIC_COUNTED and not (content_words(noun) <= table_words):
+        if not _counted_in_table(q.search_text, table_words):
             return False  # "number of victims" is not answered by a table of cases
         for name in _CAPITALISED.findall(name_text(q.search_text)):
             if not _name_in_table(name, asked, table_words):
                 return False  # "Myanmar" spouses: the table has no such column
     return True
+
+
+def _glossary_words(table: Table, glossary: dict[str, set[str]]) -> set[str]:
+    """English words of the table's Chinese-only header parts, as the report's other labels give them."""
+    words: set[str] = set()
+    for part in {p for c in table.columns for p in c.split(" / ")}:
+        if not re.search(r"[A-Za-z]", re.sub(r"[(（][^)）]*[)）]", "", part)):
+            words |= glossary.get(fold(zh_part(part)), set())
+    return words
+
+
+def _counted_in_table(text: str, table_words: set[str]) -> bool:
+    """Whether the table counts what the question counts: the counted noun's first word is in the
+    table, or it is a modifier the labels do not repeat and the words after it, up to the first
+    function word, all are ("runaway migrant workers" in a table of undocumented migrant workers)."""
+    counted = _COUNTED_NOUN.search(text)
+    if not counted:
+        return True
+    first = counted.group(1).lower()
+    if first in _GENERIC_COUNTED or content_words(first) <= table_words:
+        return True
+    head: set[str] = set()
+    for word in counted.group(2).lower().split():
+        if word in _GENERIC_COUNTED or not content_words(word):
+            break
+        head |= content_words(word)
+    return bool(head) and head <= table_words
 
 
 def _name_in_table(name: str, asked: set[str], table_words: set[str]) -> bool:
