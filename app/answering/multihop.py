@@ -145,7 +145,10 @@ def combine(
         if q.lang == "en" and EN_EXCLUDE.search(q.search_text):
             # "Apart from X, how many other Y": Y's total includes X, so one passage states both.
             figures = [f for f in figures if f.source.section_id == sources[0].section_id]
-        picked = _assign(parts, figures, _shared_terms(q, terms, parts), q, weight)
+        shared = _shared_terms(q, terms, parts)
+        picked = _assign(parts, figures, shared, q, weight)
+        if not picked and kind == "difference":
+            picked = _paired(parts, figures, shared, q, weight)
     else:
         n = expected_count(q)
         if n < 2:
@@ -162,6 +165,33 @@ def combine(
         a, b = sorted(picked, key=lambda f: -f.value)
         return Combined("difference", a.value - b.value, (a, b), approx)
     return Combined("sum", sum(f.value for f in picked), tuple(picked), approx)
+
+
+def _paired(
+    parts: list[Part], figures: list[Figure], shared: list[str], q: QuestionAnalysis, weight
+) -> list[Figure] | None:
+    """The two figures of one sentence, when one part names one of them and the other part's words are
+    nowhere near a figure: "526,477 documents were received and 98,363 documents were issued" answers
+    "received than sent out" (the report says "issued"). Only a sentence with exactly two figures of the
+    same kind pairs them; anything less clear is no computation."""
+    scores = [[operand_score(f, p, shared, q, weight) for f in figures] for p in parts]
+    found = [i for i, row in enumerate(scores) if any(s > 0 for s in row)]
+    if len(found) != 1:
+        return None
+    row = scores[found[0]]
+    top = max(row)
+    best = [f for f, s in zip(figures, row, strict=True) if s == top]
+    if len(best) != 1:
+        return None
+    anchor = best[0]
+    mates = [
+        f
+        for f in figures
+        if f.source is anchor.source and not f.in_parens and f.start != anchor.start and same_kind(f, anchor)
+    ]
+    if anchor.in_parens or len(mates) != 1 or mates[0].value == anchor.value:
+        return None
+    return [anchor, mates[0]] if found[0] == 0 else [mates[0], anchor]
 
 
 def _assign_any_unit(
@@ -183,7 +213,9 @@ def list_total(
     Each item contributes its first figure counting what the question counts ("1 名", "12 名 (印尼籍
     7 名…)": the parenthesised breakdown is not added again).
     """
-    if not TOTAL_CUE.search(q.search_text) or q.answer_type not in {"count", "amount"} or not q.unit:
+    if not TOTAL_CUE.search(q.search_text) or q.answer_type not in {"count", "amount"}:
+        return None
+    if q.answer_type == "count" and not q.unit:
         return None
     for i, intro in enumerate(sentences):
         if not LIST_INTRO.search(intro):
