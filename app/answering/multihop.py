@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from app.answering.arithmetic import scan_figures
 from app.answering.multihop_figures import Combined, Figure, Source, figures_in, same_kind, same_unit_kind
-from app.answering.multihop_operands import operand_score
+from app.answering.multihop_operands import operand_score, part_coverage
 from app.answering.multihop_parts import (
     EN_EXCLUDE,
     FRAME,
@@ -103,6 +103,7 @@ def _best_assignment(
 
 
 _MARGIN = 0.03
+_FOUND = 0.5
 
 
 def _shared_terms(q: QuestionAnalysis, terms: Terms, parts: list[Part]) -> list[str]:
@@ -175,23 +176,36 @@ def _paired(
     "received than sent out" (the report says "issued"). Only a sentence with exactly two figures of the
     same kind pairs them; anything less clear is no computation."""
     scores = [[operand_score(f, p, shared, q, weight) for f in figures] for p in parts]
-    found = [i for i, row in enumerate(scores) if any(s > 0 for s in row)]
+    # A part "found" has more than half its own words in some figure's clause; a stray word ("out" of
+    # "Out of the 37 teams") finds nothing.
+    found = [
+        i
+        for i, p in enumerate(parts)
+        if any(
+            s > 0 and part_coverage(f, p, weight) > _FOUND for f, s in zip(figures, scores[i], strict=True)
+        )
+    ]
     if len(found) != 1:
         return None
-    row = scores[found[0]]
-    top = max(row)
-    best = [f for f, s in zip(figures, row, strict=True) if s == top]
-    if len(best) != 1:
-        return None
-    anchor = best[0]
-    mates = [
-        f
-        for f in figures
-        if f.source is anchor.source and not f.in_parens and f.start != anchor.start and same_kind(f, anchor)
-    ]
-    if anchor.in_parens or len(mates) != 1 or mates[0].value == anchor.value:
-        return None
-    return [anchor, mates[0]] if found[0] == 0 else [mates[0], anchor]
+    # The best-scoring figure of that part whose sentence holds exactly one other figure of its kind
+    # ("a total of 624,840" states one figure: the next candidate is tried).
+    ranked = sorted(
+        ((sc, k) for k, sc in enumerate(scores[found[0]]) if sc > 0 and not figures[k].in_parens),
+        reverse=True,
+    )
+    for _, k in ranked:
+        anchor = figures[k]
+        mates = [
+            f
+            for f in figures
+            if f.source is anchor.source
+            and not f.in_parens
+            and f.start != anchor.start
+            and same_kind(f, anchor)
+        ]
+        if len(mates) == 1 and mates[0].value != anchor.value:
+            return [anchor, mates[0]] if found[0] == 0 else [mates[0], anchor]
+    return None
 
 
 def _assign_any_unit(

@@ -6,7 +6,12 @@ from app.answering.arithmetic import combination
 from app.answering.multihop import combine, list_total
 from app.answering.multihop_earlier import asked_year, earlier_year
 from app.answering.multihop_figures import Source, compact
-from app.answering.multihop_parts import asks_total_of_parts, expected_count, question_parts, share_parts
+from app.answering.multihop_parts import (
+    asks_total_of_parts,
+    expected_count,
+    question_parts,
+    share_parts,
+)
 from app.answering.multihop_wording import render
 from app.answering.question import analyze
 from app.answering.sentences import split_sentences
@@ -81,6 +86,14 @@ def test_a_sentence_of_two_figures_pairs_the_part_it_names_with_the_other(terms)
     # "sent out" is not how the report says "issued"; the sentence holds exactly the two counts.
     q = analyze("How many more documents were received than mailed out?")
     found = combine(q, "difference", [_src(DOCUMENTS, "en")], terms)
+    assert found is not None and _values(found) == [526_477, 98_363]
+
+
+def test_pairing_skips_a_sentence_that_states_one_figure(terms):
+    # "received ... a total of 624,840" names the part too, but states one figure: no pair there.
+    total = "In 2023, the NIA received and issued a total of 624,840."
+    q = analyze("How many more documents were received than mailed out?")
+    found = combine(q, "difference", [_src(total, "en"), _src(DOCUMENTS, "en")], terms)
     assert found is not None and _values(found) == [526_477, 98_363]
 
 
@@ -174,6 +187,9 @@ def test_share_of_two_counts_and_an_ambiguous_share_declines(terms):
         "What proportion of the human trafficking cases referred in 2023 were labor exploitation cases?"
     )
     assert combine(q2, "ratio", [_src(TRAFFICKING, "en")], terms) is None
+    # Nothing the question names is near any count: no percentage.
+    q3 = analyze("What proportion of the visa applications were rejected?")
+    assert combine(q3, "ratio", [_src(TRAFFICKING, "en")], terms) is None
 
 
 def test_actual_against_target_ignores_the_breakdowns_in_parentheses(terms):
