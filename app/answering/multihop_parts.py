@@ -157,7 +157,8 @@ def question_parts(q: QuestionAnalysis, terms: Terms) -> list[Part] | None:
         return None
     left = re.split(r"[,;]", pieces[0])[-1]
     left = _EN_LEFT_CUT.sub("", left)
-    right = _EN_RIGHT_CUT.split(pieces[1])[0]
+    # "... and by the online system": a right part that opens with a cut word starts after it.
+    right = next((p for p in _EN_RIGHT_CUT.split(pieces[1]) if p and p.strip()), "")
     return _distinct([(_en_keys(left, terms), left.strip()), (_en_keys(right, terms), right.strip())])
 
 

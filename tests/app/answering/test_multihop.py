@@ -109,6 +109,13 @@ def test_total_of_named_parts_is_a_sum_even_when_a_part_says_more_than(terms):
     assert not asks_total_of_parts(analyze("甲類比乙類多多少？"), terms)
 
 
+def test_a_right_part_that_opens_with_a_preposition_keeps_its_words(terms):
+    q = analyze("What is the gap between the cases handled by the counter service and by the mobile app?")
+    parts = question_parts(q, terms)
+    assert parts is not None and len(parts) == 2
+    assert {"mobil", "app"} <= set(parts[1].keys) and "counter" in parts[0].keys
+
+
 def test_counted_sum_without_named_parts(terms):
     q = analyze("Across both Anti-Fraud Meetings, how many officers took part altogether?")
     assert question_parts(q, terms) is None and expected_count(q) == 2
