@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.answering.multihop_parts import RATE_EN, RATE_ZH
 from app.answering.question import QuestionAnalysis
 
 # Explicit cues only: "一共", "in total" alone usually ask for a cumulative figure the report states,
@@ -57,7 +58,9 @@ def combination(q: QuestionAnalysis) -> str | None:
     if q.answer_type not in {"count", "amount", "other", "percent"}:
         return None
     if q.answer_type == "percent":
-        return "ratio" if _RATIO.search(q.search_text) else None
+        text = q.search_text
+        asked = _RATIO.search(text) or RATE_EN.search(text) or RATE_ZH.search(text)
+        return "ratio" if asked else None
     if _DIFF.search(q.search_text):
         return "difference"
     if _SUM.search(q.search_text):

@@ -13,7 +13,7 @@ from app.answering.evidence_checks import in_text, named_entities
 from app.answering.multihop import combine, list_total
 from app.answering.multihop_earlier import earlier_year
 from app.answering.multihop_figures import Combined, Source, compact
-from app.answering.multihop_parts import expected_count, question_parts
+from app.answering.multihop_parts import asks_total_of_parts, expected_count, question_parts
 from app.answering.multihop_wording import render
 from app.answering.question import QuestionAnalysis, years_in
 from app.answering.report_view import ReportView
@@ -69,10 +69,18 @@ class ComputedAnswers:
         """The operands the question asks combined, from the sections' sentences (the best sentence
         first), or the total of a list in the best section."""
         kind = combination(q)
-        if not kind:
-            sec = best.section
+        count = expected_count(q)
+        if asks_total_of_parts(q, self.scorer.terms) and (not kind or count >= 3):
+            kind = "sum"  # "A、B和C…總共", "三類的總額": a total of the named things
+        sec = best.section
+        listed = None
+        if kind in {None, "sum"}:
             sents = [compact(x, sec.lang) for x in split_sentences(sec.text, sec.lang)]
-            return list_total(q, sents, sec.lang, sec.path[-1], sec.section_id)
+            listed = list_total(q, sents, sec.lang, sec.path[-1], sec.section_id)
+            if listed is not None and count >= 2 and len(listed.figures) != count:
+                listed = None  # the list has other items than the ones the question counts
+        if not kind:
+            return listed
         sources = []
         for rank, sec in enumerate(sections):
             for sent in split_sentences(sec.text, sec.lang):
@@ -81,7 +89,8 @@ class ComputedAnswers:
                     Source(compact(sent, sec.lang), sec.path[-1], sec.lang, weight, sec.section_id)
                 )
         sources.sort(key=lambda s: -s.weight)
-        return combine(q, kind, sources, self.scorer.terms, lambda t: weights.get(t, 1.0))
+        found = combine(q, kind, sources, self.scorer.terms, lambda t: weights.get(t, 1.0))
+        return found if found is not None else listed
 
     def _draft(self, q: QuestionAnalysis, found: Combined, used: list[str], sections: list[Section]) -> Draft:
         """The computed figure followed by the sentences it was computed from, each section cited."""

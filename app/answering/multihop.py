@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from app.answering.arithmetic import scan_figures
 from app.answering.multihop_figures import Combined, Figure, Source, figures_in, same_kind, same_unit_kind
-from app.answering.multihop_operands import operand_score
+from app.answering.multihop_operands import operand_score, part_coverage
 from app.answering.multihop_parts import (
     EN_EXCLUDE,
     FRAME,
@@ -103,6 +103,7 @@ def _best_assignment(
 
 
 _MARGIN = 0.03
+_FOUND = 0.5
 
 
 def _shared_terms(q: QuestionAnalysis, terms: Terms, parts: list[Part]) -> list[str]:
@@ -145,7 +146,10 @@ def combine(
         if q.lang == "en" and EN_EXCLUDE.search(q.search_text):
             # "Apart from X, how many other Y": Y's total includes X, so one passage states both.
             figures = [f for f in figures if f.source.section_id == sources[0].section_id]
-        picked = _assign(parts, figures, _shared_terms(q, terms, parts), q, weight)
+        shared = _shared_terms(q, terms, parts)
+        picked = _assign(parts, figures, shared, q, weight)
+        if not picked and kind == "difference":
+            picked = _paired(parts, figures, shared, q, weight)
     else:
         n = expected_count(q)
         if n < 2:
@@ -162,6 +166,46 @@ def combine(
         a, b = sorted(picked, key=lambda f: -f.value)
         return Combined("difference", a.value - b.value, (a, b), approx)
     return Combined("sum", sum(f.value for f in picked), tuple(picked), approx)
+
+
+def _paired(
+    parts: list[Part], figures: list[Figure], shared: list[str], q: QuestionAnalysis, weight
+) -> list[Figure] | None:
+    """The two figures of one sentence, when one part names one of them and the other part's words are
+    nowhere near a figure: "526,477 documents were received and 98,363 documents were issued" answers
+    "received than sent out" (the report says "issued"). Only a sentence with exactly two figures of the
+    same kind pairs them; anything less clear is no computation."""
+    scores = [[operand_score(f, p, shared, q, weight) for f in figures] for p in parts]
+    # A part "found" has more than half its own words in some figure's clause; a stray word ("out" of
+    # "Out of the 37 teams") finds nothing.
+    found = [
+        i
+        for i, p in enumerate(parts)
+        if any(
+            s > 0 and part_coverage(f, p, weight) > _FOUND for f, s in zip(figures, scores[i], strict=True)
+        )
+    ]
+    if len(found) != 1:
+        return None
+    # The best-scoring figure of that part whose sentence holds exactly one other figure of its kind
+    # ("a total of 624,840" states one figure: the next candidate is tried).
+    ranked = sorted(
+        ((sc, k) for k, sc in enumerate(scores[found[0]]) if sc > 0 and not figures[k].in_parens),
+        reverse=True,
+    )
+    for _, k in ranked:
+        anchor = figures[k]
+        mates = [
+            f
+            for f in figures
+            if f.source is anchor.source
+            and not f.in_parens
+            and f.start != anchor.start
+            and same_kind(f, anchor)
+        ]
+        if len(mates) == 1 and mates[0].value != anchor.value:
+            return [anchor, mates[0]] if found[0] == 0 else [mates[0], anchor]
+    return None
 
 
 def _assign_any_unit(
@@ -183,7 +227,9 @@ def list_total(
     Each item contributes its first figure counting what the question counts ("1 名", "12 名 (印尼籍
     7 名…)": the parenthesised breakdown is not added again).
     """
-    if not TOTAL_CUE.search(q.search_text) or q.answer_type not in {"count", "amount"} or not q.unit:
+    if not TOTAL_CUE.search(q.search_text) or q.answer_type not in {"count", "amount"}:
+        return None
+    if q.answer_type == "count" and not q.unit:
         return None
     for i, intro in enumerate(sentences):
         if not LIST_INTRO.search(intro):

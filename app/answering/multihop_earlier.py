@@ -9,7 +9,7 @@ from collections.abc import Callable
 from app.answering.arithmetic import scan_figures
 from app.answering.multihop_figures import Combined, Figure, Source, compact, same_kind
 from app.answering.multihop_parts import FRAME, Terms
-from app.answering.question import ROC_OFFSET, QuestionAnalysis
+from app.answering.question import REPORT_YEAR, ROC_OFFSET, QuestionAnalysis
 from app.answering.sentences import split_sentences
 
 _EARLIER_EN = re.compile(
@@ -18,6 +18,33 @@ _EARLIER_EN = re.compile(
     re.I,
 )
 _EARLIER_ZH = re.compile(r"(?:較|比)\s*(?P<year>\d{2,3})\s*年(?:同期)?\s*(?P<dir>增加|減少|成長|多|少|增|減)")
+# "the year before 2023", "112年的前一年": a year named relative to another (or to the report's year).
+_YEAR_BEFORE_EN = re.compile(
+    r"\b(?:the\s+)?(?:year|one)\s+(?:before|prior to)(?:\s+(?P<year>(?:19|20)\d\d))?"
+    r"|\b(?:the\s+)?(?:previous|preceding|prior)\s+year\b",
+    re.I,
+)
+_YEAR_BEFORE_ZH = re.compile(r"(?:(?P<year>\d{2,4})\s*年?\s*的?)?(?:前一年|上一年)")
+
+
+def asked_year(q: QuestionAnalysis) -> int | None:
+    """The one earlier year the question asks about: named ("111年", "2022") or relative ("the year before
+    2023", "前一年" of the report's year)."""
+    if len(q.other_years) == 1:
+        return next(iter(q.other_years))
+    if q.other_years:
+        return None
+    m = (_YEAR_BEFORE_ZH if q.lang == "zh" else _YEAR_BEFORE_EN).search(q.search_text)
+    if not m:
+        return None
+    year = int(m.group("year")) if m.group("year") else REPORT_YEAR
+    return (year + ROC_OFFSET if year < 1000 else year) - 1
+
+
+def _relative_words(q: QuestionAnalysis, terms: Terms) -> set[str]:
+    """The words of the relative-year phrase ("year", "before"): they name the year, not the figure."""
+    m = (_YEAR_BEFORE_ZH if q.lang == "zh" else _YEAR_BEFORE_EN).search(q.search_text)
+    return {t.lower() for t in terms(m.group(0))} if m and not q.other_years else set()
 
 
 def earlier_year(
@@ -32,18 +59,20 @@ def earlier_year(
     Only from a sentence that carries most of the question's own words: the change must be the one
     asked about (receipts, not the refunds stated in the next sentence).
     """
-    asked = q.other_years
-    if len(asked) != 1:
+    year = asked_year(q)
+    if year is None:
         return None
-    (year,) = asked
     wanted = {t.lower() for t in terms(q.search_text) if not t.isdigit() and t.lower() not in FRAME}
+    wanted -= _relative_words(q, terms)
     total = sum(weight(t) for t in wanted)
     if not total:
         return None
     ranked = []
     for sent in split_sentences(text, lang):
         have = {t.lower() for t in terms(sent)}
-        ranked.append((sum(weight(t) for t in wanted if t in have) / total, sent))
+        # Chinese words count inside longer ones ("張" in "張數"): the segmenter splits them apart.
+        found = [t for t in wanted if t in have or (lang == "zh" and t in sent)]
+        ranked.append((sum(weight(t) for t in found) / total, sent))
     for cover, sent in sorted(ranked, reverse=True):
         if cover < 0.4:
             break

@@ -30,6 +30,15 @@ def _clause(fig: Figure) -> tuple[int, int]:
     return lo, min(his) if his else len(text)
 
 
+def part_coverage(fig: Figure, part: Part, weight: Callable[[str], float]) -> float:
+    """Weighted share of the part's own words anywhere in the figure's clause (0..1), nearness aside."""
+    lo, hi = _clause(fig)
+    clause = fig.source.text[lo:hi]
+    total = sum(weight(k) for k in part.keys)
+    got = sum(weight(k) for k in part.keys if _occurrences(k, clause, fig.source.lang))
+    return got / total if total else 0.0
+
+
 def _closeness(
     keys: Sequence[str], fig: Figure, weight: Callable[[str], float], any_key: bool = False
 ) -> float:

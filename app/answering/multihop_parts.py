@@ -52,7 +52,17 @@ _SHARE_EN = re.compile(
     re.I,
 )
 _SHARE_ZH = re.compile(r"(.{2,12}?)中[，,]?(.{1,8}?)的?(?:比例|比率|占比|佔比|百分比)")
+# "approval rate for X applications" / "X申請案的核准比率": the rate of an outcome among X. The report
+# prints the two counts; the rate is their quotient.
+RATE_EN = re.compile(
+    r"\b([a-z]{4,})\s+rate\s+(?:for|of)\s+(?:the\s+|all\s+)?(.+?)"
+    r"(?=[,?(]|\s+(?:in|by|as of|cumulative|up to|through|during|until)\b|$)",
+    re.I,
+)
+RATE_ZH = re.compile(r"([^，,。？?]{2,12}?)的([\u3400-\u9fff]{2})(?:比率|比例)")
 TOTAL_CUE = re.compile(r"一共|總共|合計|總計|加起來|in total|altogether|combined|all together", re.I)
+# "Total number of ..." asks a total as well, but only with parts or a count it is a sum to compute.
+_TOTAL_WORD = re.compile(r"\btotal\b", re.I)
 LIST_INTRO = re.compile(r"(?:如下|分述如下|as follows|the following)\s*[:：]?\s*$", re.I)
 
 
@@ -147,7 +157,8 @@ def question_parts(q: QuestionAnalysis, terms: Terms) -> list[Part] | None:
         return None
     left = re.split(r"[,;]", pieces[0])[-1]
     left = _EN_LEFT_CUT.sub("", left)
-    right = _EN_RIGHT_CUT.split(pieces[1])[0]
+    # "... and by the online system": a right part that opens with a cut word starts after it.
+    right = next((p for p in _EN_RIGHT_CUT.split(pieces[1]) if p and p.strip()), "")
     return _distinct([(_en_keys(left, terms), left.strip()), (_en_keys(right, terms), right.strip())])
 
 
@@ -155,16 +166,35 @@ def share_parts(q: QuestionAnalysis, terms: Terms) -> tuple[Part, Part] | None:
     """(numerator, denominator) of "what share of X were approved" / "X中核准的比例"."""
     if q.lang == "en":
         m = _SHARE_EN.search(q.search_text)
-        if not m:
+        rate = RATE_EN.search(q.search_text)
+        if m:
+            den, num = _en_keys(m.group(1), terms), _en_keys(m.group(2), terms)
+        elif rate:
+            num, den = _en_keys(rate.group(1), terms), _en_keys(rate.group(2), terms)
+        else:
             return None
-        den, num = _en_keys(m.group(1), terms), _en_keys(m.group(2), terms)
     else:
         m = _SHARE_ZH.search(q.search_text)
-        if not m:
+        rate = RATE_ZH.search(q.search_text)
+        if m:
+            den, num = _zh_keys(m.group(1)), _zh_keys(m.group(2))
+        elif rate:
+            num, den = _zh_keys(rate.group(2)), _zh_keys(rate.group(1))
+        else:
             return None
-        den, num = _zh_keys(m.group(1)), _zh_keys(m.group(2))
     parts = _distinct([(num, "numerator"), (den, "denominator")])
     return (parts[0], parts[1]) if parts else None
+
+
+def asks_total_of_parts(q: QuestionAnalysis, terms: Terms) -> bool:
+    """A total of things the question names ("A、B和C…總共", "the two meetings ... total"): a sum.
+
+    A count of three or more things is never one subtraction, whatever else the question says.
+    """
+    if not (TOTAL_CUE.search(q.search_text) or (q.lang == "en" and _TOTAL_WORD.search(q.search_text))):
+        return False
+    parts = question_parts(q, terms)
+    return expected_count(q) >= 2 or bool(parts and len(parts) >= 2)
 
 
 def expected_count(q: QuestionAnalysis) -> int:

@@ -2,10 +2,16 @@
 
 import pytest
 
+from app.answering.arithmetic import combination
 from app.answering.multihop import combine, list_total
-from app.answering.multihop_earlier import earlier_year
+from app.answering.multihop_earlier import asked_year, earlier_year
 from app.answering.multihop_figures import Source, compact
-from app.answering.multihop_parts import expected_count, question_parts
+from app.answering.multihop_parts import (
+    asks_total_of_parts,
+    expected_count,
+    question_parts,
+    share_parts,
+)
 from app.answering.multihop_wording import render
 from app.answering.question import analyze
 from app.answering.sentences import split_sentences
@@ -76,10 +82,38 @@ def test_difference_across_two_sections_uses_the_asked_kind_of_figure(terms):
     assert "30億8,642萬8,181" in render(q, found)
 
 
-def test_no_computation_when_a_named_part_has_no_figure(terms):
-    # "sent out" is not how the report says "issued": better no number than a guessed one.
-    q = analyze("How many more documents did the NIA receive than it sent out in 2023?")
-    assert combine(q, "difference", [_src(DOCUMENTS, "en")], terms) is None
+def test_a_sentence_of_two_figures_pairs_the_part_it_names_with_the_other(terms):
+    # "sent out" is not how the report says "issued"; the sentence holds exactly the two counts.
+    q = analyze("How many more documents were received than mailed out?")
+    found = combine(q, "difference", [_src(DOCUMENTS, "en")], terms)
+    assert found is not None and _values(found) == [526_477, 98_363]
+
+
+def test_pairing_skips_a_sentence_that_states_one_figure(terms):
+    # "received ... a total of 624,840" names the part too, but states one figure: no pair there.
+    total = "In 2023, the NIA received and issued a total of 624,840."
+    q = analyze("How many more documents were received than mailed out?")
+    found = combine(q, "difference", [_src(total, "en"), _src(DOCUMENTS, "en")], terms)
+    assert found is not None and _values(found) == [526_477, 98_363]
+
+
+def test_no_pairing_when_the_sentence_holds_more_than_two_figures(terms):
+    # Labour 63 and sexual 80 and organ 5: one part named, but which other count is meant is unclear.
+    q = analyze("How many more labor exploitation cases were there than smuggling cases?")
+    assert combine(q, "difference", [_src(TRAFFICKING, "en")], terms) is None
+
+
+def test_total_of_named_parts_is_a_sum_even_when_a_part_says_more_than(terms):
+    q = analyze("超過門檻的案子，甲類、乙類和丙類三類總共有多少件？")
+    assert asks_total_of_parts(q, terms)
+    assert not asks_total_of_parts(analyze("甲類比乙類多多少？"), terms)
+
+
+def test_a_right_part_that_opens_with_a_preposition_keeps_its_words(terms):
+    q = analyze("What is the gap between the cases handled by the counter service and by the mobile app?")
+    parts = question_parts(q, terms)
+    assert parts is not None and len(parts) == 2
+    assert {"mobil", "app"} <= set(parts[1].keys) and "counter" in parts[0].keys
 
 
 def test_counted_sum_without_named_parts(terms):
@@ -125,6 +159,32 @@ def test_earlier_year_from_a_stated_change_in_the_matching_sentence(terms):
     )
 
 
+def test_a_rate_the_report_does_not_print_is_the_quotient_of_its_two_counts(terms):
+    q = analyze("What was the approval rate for Employment Gold Card applications by the end of 2023?")
+    assert combination(q) == "ratio"
+    found = combine(q, "ratio", [_src(GOLD_CARD, "en")], terms)
+    assert found is not None and _values(found) == [8_962, 12_664]
+    zh = analyze("就業金卡申請件數的核准比率為何？")
+    num, den = share_parts(zh, terms)
+    assert "核准" in num.keys and "申請" in den.keys
+
+
+def test_earlier_year_named_relative_to_another_year(terms):
+    q = analyze("About how many receipts were issued in the year before 2023?")
+    assert asked_year(q) == 2022
+    found = earlier_year(q, RECEIPTS_EN, "en", terms)
+    assert found is not None and found.value == 1_070_000
+    assert asked_year(analyze("112年的前一年收據有多少張？")) == 2022
+    assert asked_year(analyze("How many receipts were issued in 2023?")) is None
+
+
+def test_earlier_year_matches_chinese_words_inside_longer_ones(terms):
+    # The question's "張" is inside the report's "張數": the sentence still carries the question's words.
+    q = analyze("2022年大概開了多少張收據？")
+    found = earlier_year(q, "112 年收據張數 136 萬餘張，較 111 年增加 29 萬餘張。", "zh", terms)
+    assert found is not None and found.value == 1_070_000
+
+
 def test_share_of_two_counts_and_an_ambiguous_share_declines(terms):
     q = analyze("What share of Employment Gold Card applications were approved by the end of 2023?")
     found = combine(q, "ratio", [_src(GOLD_CARD, "en")], terms)
@@ -134,6 +194,9 @@ def test_share_of_two_counts_and_an_ambiguous_share_declines(terms):
         "What proportion of the human trafficking cases referred in 2023 were labor exploitation cases?"
     )
     assert combine(q2, "ratio", [_src(TRAFFICKING, "en")], terms) is None
+    # Nothing the question names is near any count: no percentage.
+    q3 = analyze("What proportion of the visa applications were rejected?")
+    assert combine(q3, "ratio", [_src(TRAFFICKING, "en")], terms) is None
 
 
 def test_actual_against_target_ignores_the_breakdowns_in_parentheses(terms):
