@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from app.answering.extractive import ExtractiveConfig
 
 _ASKS_OTHER_LANGUAGE = re.compile(
-    r"英文|縮寫|簡稱|英譯|in chinese|chinese name|chinese original|chinese text", re.I
+    r"英文|縮寫|簡稱|英譯|\bin chinese\b|chinese(?:[- ]language)? (?:name|title|term|text|original|version|wording)",
+    re.I,
 )
 
 
@@ -126,8 +127,8 @@ class NarrativeProposer:
             text = text if len(text) <= MAX_ANSWER_CHARS else text[: MAX_ANSWER_CHARS - 1] + "…"
         if note:
             text = f"{note}{text}"
-        elif asks_other and q.lang == "zh":
-            # "英文名稱是什麼？": the other language's name is the answer itself.
+        elif asks_other and (q.lang == "zh" or section.lang == "en"):
+            # "英文名稱是什麼？" / "What is its Chinese title?": the other language's name is the answer itself.
             text = self.bilingual.with_other_language(
                 text, sentence, section, first=q.search_text, other=naming
             )

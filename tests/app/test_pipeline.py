@@ -140,3 +140,11 @@ def test_every_dev_question_gets_a_short_cited_answer_or_an_abstention(pipeline)
         assert a.lang == item["lang"], item["id"]
         if not a.abstained:
             assert a.citations and (a.citations[0].path_zh or a.citations[0].path_en), item["id"]
+
+
+def test_an_english_question_asking_the_chinese_name_gets_the_chinese_text(pipeline):
+    a = pipeline.ask("How is the Passenger Name Record system called in Chinese?")
+    assert not a.abstained
+    assert "旅客訂位及行程分析系統" in a.answer
+    a = pipeline.ask("What is the Chinese name of the Suspicious Passport Comparison System?")
+    assert "偽變造護照辨識比對系統" in a.answer
