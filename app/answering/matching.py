@@ -32,10 +32,14 @@ def zh_bigrams(text: str) -> set[str]:
     return {han[i : i + 2] for i in range(len(han) - 1)}
 
 
+def units(text: str) -> frozenset[str]:
+    """A text's distinctive units: its Chinese character bigrams and English words."""
+    return frozenset(zh_bigrams(text) | en_words(text))
+
+
 def overlap(query: str, candidate: str) -> float:
-    """Share of the candidate's distinctive units (zh bigrams + en words) found in the query."""
-    cand = zh_bigrams(candidate) | en_words(candidate)
+    """Share of the candidate's distinctive units found in the query."""
+    cand = units(candidate)
     if not cand:
         return 0.0
-    q = zh_bigrams(query) | en_words(query)
-    return len(cand & q) / len(cand)
+    return len(cand & units(query)) / len(cand)

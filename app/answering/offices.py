@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from app.answering.matching import en_words, fold, overlap, zh_bigrams
+from app.answering.matching import en_words, fold, overlap, units
 from app.answering.question import QuestionAnalysis
 from ingest.records import Office
 
@@ -44,14 +44,10 @@ class _OfficeUnits:
     idf: dict[str, float]
 
 
-def _units(text: str) -> frozenset[str]:
-    return frozenset(zh_bigrams(text) | en_words(text))
-
-
 @lru_cache(maxsize=4)
 def _office_units(offices: tuple[Office, ...]) -> _OfficeUnits:
-    names = tuple(_units(f"{o.name_zh} {o.name_en}") for o in offices)
-    addresses = tuple(_units(f"{o.address_zh} {o.address_en}") for o in offices)
+    names = tuple(units(f"{o.name_zh} {o.name_en}") for o in offices)
+    addresses = tuple(units(f"{o.address_zh} {o.address_en}") for o in offices)
     df: dict[str, int] = {}
     for n, a in zip(names, addresses, strict=True):
         for u in n | a:
@@ -70,15 +66,15 @@ def _weighted_cover(q: QuestionAnalysis, offices: tuple[Office, ...]) -> list[fl
     name offices by their Chinese names, which the name overlap matches."""
     if q.lang != "en":
         return [0.0] * len(offices)
-    units = _office_units(offices)
-    asked = _units(q.search_text) & units.idf.keys()
-    other_names = en_words(" ".join(_NAME_WORD.findall(q.search_text))) - units.idf.keys()
-    total = sum(units.idf[u] for u in asked) + len(other_names) * math.log(1 + len(offices))
+    directory = _office_units(offices)
+    asked = units(q.search_text) & directory.idf.keys()
+    other_names = en_words(" ".join(_NAME_WORD.findall(q.search_text))) - directory.idf.keys()
+    total = sum(directory.idf[u] for u in asked) + len(other_names) * math.log(1 + len(offices))
     if not asked or not total:
         return [0.0] * len(offices)
     out = []
-    for name, address in zip(units.names, units.addresses, strict=True):
-        got = sum(units.idf[u] * (1.0 if u in name else ADDRESS_WEIGHT) for u in asked & (name | address))
+    for name, address in zip(directory.names, directory.addresses, strict=True):
+        got = sum(directory.idf[u] * (1.0 if u in name else ADDRESS_WEIGHT) for u in asked & (name | address))
         out.append(got / total)
     top = max(out)
     if sum(1 for c in out if c >= top - 1e-9) > 1:
