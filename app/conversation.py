@@ -96,6 +96,17 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower().replace("台", "臺")
 
 
+def _longest_named(text: str, offices: list[Office], *, ignore_spaces: bool = False) -> Office | None:
+    """The office whose name (either language) ``text`` contains; the longest name wins."""
+
+    def norm(t: str) -> str:
+        return _fold(t).replace(" ", "") if ignore_spaces else _fold(t)
+
+    folded = norm(text)
+    named = [(len(n), o) for o in offices for n in (o.name_zh, o.name_en) if n and norm(n) in folded]
+    return max(named, key=lambda x: x[0])[1] if named else None
+
+
 def _bilingual(label: str) -> tuple[str, str]:
     """("高雄機場", "Kaohsiung Airport") from "高雄機場 Kaohsiung Airport"; either may be "". The Chinese
     part runs to its last Chinese word, so "桃園機場-T2 Taoyuan Airport-T2" keeps its "-T2" in both."""
@@ -307,25 +318,10 @@ class Conversation:
 
     def _named_office(self, question: str) -> Office | None:
         """The office whose name (either language) ``question`` gives; the longest name wins."""
-        folded = _fold(question).replace(" ", "")
-        named = [
-            (len(n), o)
-            for o in self.offices
-            for n in (o.name_zh, o.name_en)
-            if n and _fold(n).replace(" ", "") in folded
-        ]
-        return max(named, key=lambda x: x[0])[1] if named else None
+        return _longest_named(question, self.offices, ignore_spaces=True)
 
     def _office(self, text: str, section_id: str) -> Office | None:
-        folded = _fold(text)
-        named = [
-            (len(n), o)
-            for o in self.offices
-            if o.section_id == section_id
-            for n in (o.name_zh, o.name_en)
-            if n and _fold(n) in folded
-        ]
-        return max(named, key=lambda x: x[0])[1] if named else None
+        return _longest_named(text, [o for o in self.offices if o.section_id == section_id])
 
     # -- resolving a follow-up -----------------------------------------------------------------
     def resolve(self, question: str, lang: str, prev: TurnState) -> str:
