@@ -251,6 +251,8 @@ def satisfies(q: QuestionAnalysis, text: str) -> bool:
         return False  # "which nationality ...": only evidence naming a country answers
     if _ASKS_PERSON.search(q.search_text) and not _names_someone(q, text):
         return False  # "who won ...": evidence without a name does not answer
+    if q.answer_type == "name" and _ASKS_RANKING.search(q.search_text) and not _RANKS.search(text):
+        return False  # "which country had the most ...": only evidence that ranks answers
     kind = q.answer_type
     if kind == "count":
         return has_quantity(text) or bool(_COUNT_WORD.search(text))
@@ -277,6 +279,17 @@ def satisfies(q: QuestionAnalysis, text: str) -> bool:
 # body; "officials who attended" is a relative clause and asks no one.
 _ASKS_PERSON = re.compile(
     r"^\W*(?:who|whose)\b|\bwho (?:won|was|were|is|signed|wrote|led|chaired|presided|hosted)\b", re.I
+)
+# "Which ... the most / 哪一國最多": a ranking is asked; evidence that lists without ranking does not answer.
+_ASKS_RANKING = re.compile(
+    r"最多|最少|最高|最低|最大|最小|居首|居冠|\b(?:most|least|fewest|largest|highest|lowest|biggest|"
+    r"smallest|top|leading)\b",
+    re.I,
+)
+_RANKS = re.compile(
+    r"最|居首|居冠|居次|首位|第一|第二|其次|大宗|為主|多數|\b(?:most|least|fewest|largest|highest|lowest|biggest|"
+    r"smallest|top|leading|majority|mainly|mostly|primarily|followed by|ranked|first|second)\b",
+    re.I,
 )
 _NAME_WORD = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)*")
 _NOT_NAMES = frozenset(

@@ -53,6 +53,28 @@ def test_who_won_needs_a_name_the_question_does_not_already_give():
     assert satisfies(q, CO_CHAIRED)  # names people (Bill Chung, Norman Tansingco)
 
 
+HONG_KONG = (
+    "Between February 20 and December 31, 2023, a total of 1,274,303 Hong Kong and Macao residents applied to "
+    "visit Taiwan, with 1,110,119 entries recorded, making them the largest group of international visitors to "
+    "Taiwan during this period."
+)
+
+
+def test_which_had_the_most_needs_evidence_that_ranks():
+    q = analyze("Which nationality made up the largest group of international visitors in 2023?")
+    assert satisfies(q, HONG_KONG)  # "the largest group"
+    assert not satisfies(q, SEMINAR)  # countries listed, none ranked
+    zh = analyze("112年查處的逾期停（居）留外來人口以哪一國籍最多？")
+    workshop = (
+        "112 年 9 月 6 日至 7 日舉辦「2023 年防制人口販運國際工作坊」實體兼視訊之研討活動，邀請美國、韓國、"
+        "英國、比利時、印尼、日本、越南等國官方、學者專家及民間組織代表，"
+    )
+    assert not satisfies(zh, workshop)
+    # A count question with 最高 asks a maximum, not a ranking: the figure answers it.
+    count = analyze("被害人未滿18歲時最高可判幾年？")
+    assert satisfies(count, "被害人如未滿 18 歲，更可處 7 年以下有期徒刑。")
+
+
 def test_how_long_needs_a_time_span():
     q = analyze("How long had the Document Identification Master Competition been on hold?")
     assert q.answer_type == "duration"
