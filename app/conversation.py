@@ -36,6 +36,7 @@ from app.answering.cell_words import label_shorthand, label_synonym
 from app.answering.countries import ASKS_COUNTRY, countries_in
 from app.answering.figures import figure_values
 from app.answering.followup import asks_total, follow_up_term, is_follow_up, relative_dates, resolve_follow_up
+from app.answering.matching import zh_bigrams
 from app.answering.offices import OfficeMatch, answer_office
 from app.answering.question import REPORT_YEAR, ROC_OFFSET, QuestionAnalysis, analyze, months_in, years_in
 from app.answering.table_wording import answer_cell
@@ -226,6 +227,10 @@ class Missing(StrEnum):
         "year"  # another year: the previous answer's evidence (section, its twin, its table) never states it
     )
     BREAKDOWN = "breakdown"  # a part of the previous figure that its table or section does not print
+    # A part of a narrative figure that the previous evidence never names: it stands unless the answer
+    # found for the full question names the part next to a figure (the first turn may have cited the
+    # wrong sentence; the part may be printed in another section).
+    PART = "part"
     FIELD = "field"  # an office's contact detail that the directory leaves empty
     DETAIL = "detail"  # what the follow-up adds, where the answer found only repeats the previous one
 
@@ -382,12 +387,10 @@ class Conversation:
                 section_id=where,
             )
         resolved = self._resolve_text(question, lang, prev, q, new_years)
-        if where and (
-            prev.cell is None
-            and self._narrows_beyond(question, lang, prev)
-            or self._country_beyond(question, lang, prev)
-        ):
+        if where and self._country_beyond(question, lang, prev):
             return FollowUp(resolved, missing=Missing.BREAKDOWN, section_id=where)
+        if where and prev.cell is None and self._narrows_beyond(question, lang, prev):
+            return FollowUp(resolved, missing=Missing.PART, section_id=where)
         return FollowUp(resolved)
 
     def _resolve_text(
@@ -478,6 +481,8 @@ class Conversation:
             clauses = re.split(r"[，,；;。]|(?<=[.!?])\s", draft.answer)
             stated = any(years & years_in(c) and figure_values(_DATES.sub(" ", c)) for c in clauses)
             return draft if stated and not draft.abstained else self._missing_draft(follow, lang)
+        if follow.missing == Missing.PART and not self._states_part(question, lang, prev, draft):
+            return self._missing_draft(follow, lang)
         if self._other_table_part(question, prev, draft):
             return self._missing_draft(
                 replace(follow, missing=Missing.BREAKDOWN, section_id=prev.section_id), lang
@@ -503,6 +508,18 @@ class Conversation:
                     route=Route.NARRATIVE,
                 )
         return draft
+
+    def _states_part(self, question: str, lang: str, prev: TurnState, draft: Draft) -> bool:
+        """Whether ``draft`` answers a part the previous evidence did not name: a narrative clause, other
+        than the previous answer, that names what the follow-up adds next to a figure (a table cell found
+        instead counts what its table counts, not necessarily the previous figure's part)."""
+        if draft.abstained or draft.answer == prev.answer or draft.route != Route.NARRATIVE:
+            return False
+        terms = self._added_terms(question, lang, prev)
+        clauses = re.split(r"[，,；;。]|(?<=[.!?])\s", draft.answer)
+        return bool(terms) and any(
+            figure_values(_DATES.sub(" ", c)) and _names_all(c, terms, lang) for c in clauses
+        )
 
     def _other_table_part(self, question: str, prev: TurnState, draft: Draft) -> bool:
         """A part of a table cell's figure ("其中…", "… of them …") answered from another table: that table
@@ -555,8 +572,8 @@ class Conversation:
     def draft(self, follow: FollowUp, q: QuestionAnalysis) -> Draft | None:
         """The answer to ``follow`` when it asks a record (the table cell, the office field) or the
         report lacks what it asks; None when the answerer is to answer its question."""
-        if follow.missing == Missing.YEAR:
-            return None  # the answerer may still find the year elsewhere (see review)
+        if follow.missing in (Missing.YEAR, Missing.PART):
+            return None  # the answerer may still find the year or the part elsewhere (see review)
         if follow.missing:
             return self._missing_draft(follow, q.lang)
         if follow.cell is not None:
@@ -587,6 +604,7 @@ class Conversation:
         what = {
             Missing.YEAR: ("報告沒有提供該年度的資料", "the report does not give that year"),
             Missing.BREAKDOWN: ("報告沒有列出這項細分", "the report does not break the figure down that way"),
+            Missing.PART: ("報告沒有列出這項細分", "the report does not break the figure down that way"),
             Missing.FIELD: (
                 "報告的服務據點表沒有列出這一項",
                 "the report's office directory does not list it",
@@ -836,14 +854,31 @@ def _names_all(text: str, terms: tuple[str, ...], lang: str) -> bool:
 
 
 def _labels_containing(labels: list[Label], term: tuple[str, ...]) -> set[str]:
-    """The one label (by its zh form) whose Chinese contains the term, or nothing when none or several do."""
+    """The one label (by its zh form) whose Chinese contains the term, or nothing when none or several do.
+    Where none contains it, the one label sharing the largest share of its own character bigrams with
+    the term (at least two of them): the term carries the follow-up's words around the label ("警政署查獲"
+    names "內政部警政署", "不予通過的比率" names "不予通過比率" before "不予通過面談比率")."""
     forms = [_fold(t) for t in term if len(t) >= 2]
     found = {
         lab.zh or lab.en
         for lab in labels
         if not lab.is_total and any(f in _fold(lab.zh) and f != _fold(lab.zh) for f in forms)
     }
-    return found if len(found) == 1 else set()
+    if found:
+        return found if len(found) == 1 else set()
+    asked = set().union(*(zh_bigrams(f) for f in forms)) if forms else set()
+    scores: dict[str, float] = {}
+    for lab in labels:
+        own = zh_bigrams(lab.zh)
+        shared = len(own & asked)
+        if not lab.is_total and own and shared >= 2:
+            key = lab.zh or lab.en
+            scores[key] = max(scores.get(key, 0.0), shared / len(own))
+    if not scores:
+        return set()
+    top = max(scores.values())
+    best = {k for k, v in scores.items() if v == top}
+    return best if len(best) == 1 else set()
 
 
 def _total_cell(cell: Cell, kind: str) -> Cell | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.answering.question import analyze
-from app.answering.types import Draft
+from app.answering.types import Draft, Route
 from app.conversation import Conversation, Missing, common_span, topic_span
 from app.records import Answer, Citation
 from ingest.records import Office, Table, TableRow
@@ -324,9 +324,20 @@ def test_of_those_adding_a_word_the_narrative_evidence_never_uses_is_not_in_the_
         "How many foreign victims were newly placed in shelters in 2023?",
         _answer("109 foreign victims were newly placed.", "en/3/2", "109 foreign victims", "en"),
     )
-    assert conv.follow_up("How many of those were women?", "en", prev).missing == Missing.BREAKDOWN
+    women = conv.follow_up("How many of those were women?", "en", prev)
+    assert women.missing == Missing.PART
     assert conv.follow_up("How many of those were foreign?", "en", prev).missing == Missing.NONE
     assert conv.follow_up("How many were placed in shelters?", "en", prev).missing == Missing.NONE
+    # The part may still be printed elsewhere: the answerer looks, and its answer stands only where a
+    # narrative clause names the part next to a figure.
+    assert conv.draft(women, analyze(women.question, "en")) is None
+    cite = (Citation("en/3/3", "p", "p", 1, "x"),)
+    found = Draft("Of the victims placed, 61 were women.", False, cite, route=Route.NARRATIVE)
+    assert conv.review("How many of those were women?", "en", women, found) is found
+    unnamed = Draft("In 2023, 61 victims were repatriated.", False, cite, route=Route.NARRATIVE)
+    assert conv.review("How many of those were women?", "en", women, unnamed).abstained
+    cell = Draft("61 persons: Female, total.", False, cite, route=Route.TABLE)
+    assert conv.review("How many of those were women?", "en", women, cell).abstained
 
 
 def test_english_pronouns_refer_to_the_counted_thing_or_the_later_subject() -> None:
@@ -413,6 +424,11 @@ def test_part_of_one_label_names_it_and_a_total_is_asked_by_its_dimension() -> N
     assert prev.cell is not None and (prev.cell.row, prev.cell.col) == (0, 3)
     police = conv.follow_up("那警政署呢？", "zh", prev)
     assert police.cell is not None and (police.cell.row, police.cell.col) == (0, 2)
+    # The follow-up's own words around the label ("查獲的") do not hide it: the label sharing the
+    # largest share of its character bigrams is named.
+    police = conv.follow_up("警政署查獲的呢？", "zh", prev)
+    assert police.cell is not None and (police.cell.row, police.cell.col) == (0, 2)
+    assert conv.follow_up("那海巡署呢？", "zh", prev).cell is None  # a label the table does not have
     year = conv.follow_up("那全年呢？", "zh", prev)
     assert year.cell is not None and (year.cell.row, year.cell.col) == (2, 3)  # the total row
     every = conv.follow_up("And altogether?", "en", prev)
