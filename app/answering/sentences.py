@@ -13,6 +13,8 @@ _EN_ABBREV = re.compile(
     r"(?:\b(?:No|Sec|Rd|St|Dist|Vol|Art|Mr|Ms|Dr|U\.S|e\.g|i\.e|etc|vs|Ln|Aly|Fl|Rm|"
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|a\.m|p\.m|approx|Co|Ltd|Inc)\.)$"
 )
+# A clause after a semicolon that breaks the figure before it down belongs with it.
+_BREAKDOWN = re.compile(r"\s*(?:其中|內含|包括|包含)")
 _LIST_MARK = re.compile(
     r"^\s*(?:[-*•]\s*)?(?:\(?[ivx]+[.)]|\(?\d{1,2}[.)]|[（(][一二三四五六七八九十]+[)）])\s*"
 )
@@ -36,7 +38,14 @@ def _split_cached(text: str, lang: str) -> tuple[str, ...]:
         if not para:
             continue
         if lang == "zh":
-            parts = [p for p in _ZH_END.split(para) if p.strip()]
+            parts = []
+            for piece in _ZH_END.split(para):
+                if parts and parts[-1].endswith("；") and _BREAKDOWN.match(piece):
+                    parts[-1] += (
+                        piece  # "計 4 萬 2,851 人；其中，失聯移工 2 萬 7,048 人": the part and its total
+                    )
+                elif piece.strip():
+                    parts.append(piece)
         else:
             parts = []
             for piece in _EN_END.split(para):
