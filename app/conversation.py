@@ -36,7 +36,7 @@ from app.answering.cell_words import label_shorthand, label_synonym
 from app.answering.countries import ASKS_COUNTRY, countries_in
 from app.answering.figures import figure_values
 from app.answering.followup import asks_total, follow_up_term, is_follow_up, relative_dates, resolve_follow_up
-from app.answering.matching import zh_bigrams
+from app.answering.matching import units, zh_bigrams
 from app.answering.offices import OfficeMatch, answer_office
 from app.answering.question import REPORT_YEAR, ROC_OFFSET, QuestionAnalysis, analyze, months_in, years_in
 from app.answering.table_wording import answer_cell
@@ -121,7 +121,8 @@ def _bilingual(label: str) -> tuple[str, str]:
 
 
 def _en_words(text: str) -> list[str]:
-    words = re.findall(r"[a-z][a-z0-9\-]*", _fold(text))
+    # As the labels print them ("Terminal 2" -> "t2"), hyphenated label words apart ("Airport-T2").
+    words = re.findall(r"[a-z][a-z0-9]*", _fold(label_shorthand(text)))
     return [_EN_LABEL_WORDS.get(w) or _synonym(w) for w in words]
 
 
@@ -325,6 +326,27 @@ class Conversation:
         """The office whose name (either language) ``question`` gives; the longest name wins."""
         return _longest_named(question, self.offices, ignore_spaces=True)
 
+    def _sibling_office(self, question: str, office: Office) -> Office | None:
+        """The office a follow-up names by the part of its name that differs from ``office``'s ("那第二
+        服務站呢？" after 高雄市第一服務站): of the offices whose names hold every name unit the question
+        gives, the one sharing most of ``office``'s name; None when none or several tie."""
+        names = {o.office_id: units(f"{o.name_zh} {o.name_en}") for o in self.offices}
+        vocabulary = frozenset().union(*names.values()) if names else frozenset()
+        asked = units(question) & vocabulary
+        if not asked:
+            return None
+        own = names.get(office.office_id, units(f"{office.name_zh} {office.name_en}"))
+        scored = [
+            (len(names[o.office_id] & own), o)
+            for o in self.offices
+            if o.office_id != office.office_id and asked <= names[o.office_id]
+        ]
+        if not scored:
+            return None
+        top = max(score for score, _ in scored)
+        best = [o for score, o in scored if score == top]
+        return best[0] if len(best) == 1 and top > 0 else None
+
     def _office(self, text: str, section_id: str) -> Office | None:
         return _longest_named(text, [o for o in self.offices if o.section_id == section_id])
 
@@ -368,7 +390,7 @@ class Conversation:
                 return FollowUp(restate_cell(cell, lang), cell=cell, section_id=cell.table.section_id)
         if prev.office is not None and q.answer_type not in _CONTACT_ASKS:
             # "那<另一單位>呢？" after an office's phone: the same field of the office it names.
-            other = self._named_office(question)
+            other = self._named_office(question) or self._sibling_office(question, prev.office)
             if other is not None and other != prev.office and prev.analysis.answer_type in _CONTACT_ASKS:
                 prev = replace(prev, office=other)
                 q = replace(q, answer_type=prev.analysis.answer_type)
@@ -631,6 +653,12 @@ class Conversation:
     def _is_follow_up(self, question: str, lang: str, prev: TurnState) -> bool:
         if is_follow_up(question, lang):
             return True
+        if (
+            prev.office is not None
+            and analyze(question, lang).answer_type in _CONTACT_ASKS
+            and self._named_office(question) is None
+        ):
+            return True  # "Is the fax number different?" after an office's phone: that office's fax
         if lang == "zh":
             return bool(_ZH_PRONOUN.search(question) or question.startswith("其中")) or len(question) <= 12
         words = question.split()

@@ -116,6 +116,44 @@ def test_office_follow_up_asks_the_other_attribute_of_the_same_office(conv: Conv
     )
 
 
+def _office(oid: str, zh: str, en: str, address: str) -> Office:
+    return Office(
+        oid, "appendix/offices/4", "四、南區", "D. SOUTH", "", "", zh, en, address, "", "07-0000000"
+    )
+
+
+SOUTH = [
+    _office("k1", "高雄市第一服務站", "Kaohsiung City First Service Center", "高雄市苓雅區政南街 6 號"),
+    _office("k2", "高雄市第二服務站", "Kaohsiung City Second Service Center", "高雄市岡山區岡山路 115 號"),
+    _office("p2", "屏東縣第二服務站", "Pingtung County Second Service Center", "屏東縣屏東市"),
+]
+
+
+def test_an_office_named_by_the_part_of_its_name_that_differs_is_its_sibling() -> None:
+    conv = Conversation([], SOUTH, ())
+    prev = conv.state(
+        "高雄市第一服務站在哪？",
+        _answer("高雄市第一服務站地址為高雄市苓雅區政南街 6 號。", "appendix/offices/4", "x"),
+    )
+    follow = conv.follow_up("那第二服務站呢？", "zh", prev)
+    assert follow.office == SOUTH[1] and follow.ask == "address"  # not Pingtung's: fewer shared words
+    en = conv.state(
+        "Where is the Kaohsiung City First Service Center?",
+        _answer("Kaohsiung City First Service Center: No. 6", "appendix/offices/4", "x", "en"),
+    )
+    assert conv.follow_up("And the second service center?", "en", en).office == SOUTH[1]
+
+
+def test_a_contact_question_naming_no_office_after_an_office_answer_asks_that_office(conv) -> None:
+    prev = conv.state(
+        "What's the phone number of the Taipei City Service Center?",
+        _answer("Taipei City Service Center: phone 02-23885185.", "appendix/offices/2", "x", "en"),
+    )
+    follow = conv.follow_up("Is the fax number different?", "en", prev)  # no cue word, five words
+    assert follow.office == OFFICE and follow.ask == "fax"
+    assert follow.missing == Missing.FIELD  # the directory leaves its fax empty
+
+
 def test_pronoun_becomes_the_subject_the_evidence_shares(conv: Conversation) -> None:
     quote = "On June 14, 2023, the President promulgated the amended Human Trafficking Prevention Act."
     prev = conv.state(
@@ -455,3 +493,32 @@ def test_a_year_the_previous_evidence_lacks_stands_only_where_the_answer_states_
 def test_a_topic_is_found_where_the_report_writes_optional_characters_in_parentheses():
     evidence = "112 年核發 10 人，補助(勵)經費共 50 萬元。"
     assert topic_span("112年補助經費核發給多少人？", evidence) == "補助經費"
+
+
+EGATE = Table(
+    table_id="table/02",
+    section_id="appendix/tables/02",
+    title_zh="112年自動查驗通關申請及使用人數",
+    title_en="Number of e-Gate Applicants and Users",
+    unit_zh="人次",
+    unit_en="Passengers",
+    columns=(
+        "桃園機場-T1 Taoyuan Airport-T1 / 通關 Users",
+        "桃園機場-T2 Taoyuan Airport-T2 / 通關 Users",
+        "松山機場 Songshan Airport / 通關 Users",
+        "高雄機場 Kaohsiung Airport / 通關 Users",
+    ),
+    rows=(TableRow("7月", "Jul", ("803,824", "678,161", "90,000", "80,000")),),
+)
+
+
+def test_terminal_2_names_the_label_printed_airport_t2() -> None:
+    conv = Conversation([EGATE], [], ())
+    answer = "803,824 passengers: Taoyuan Airport-T1, Users, Jul (“Number of e-Gate Applicants and Users”)."
+    prev = conv.state(
+        "How many e-Gate users were there at Taoyuan Airport Terminal 1 in July 2023?",
+        _answer(answer, "appendix/tables/02", answer, "en"),
+    )
+    assert prev.cell is not None and prev.cell.col == 0
+    follow = conv.follow_up("Terminal 2, same month?", "en", prev)
+    assert follow.cell is not None and (follow.cell.row, follow.cell.col) == (0, 1)
