@@ -62,7 +62,7 @@ _EN_LABEL_WORDS = {
 _EN_STOP = frozenset(
     """a an and are as at be by for from how in is it its of on or the their them there these this
     those to was were what when where which who with did does do had has have many much any all total
-    number nia 2023 year""".split()
+    number nia 2023 year been being""".split()
 )
 _EN_OCCURRENCES = frozenset({"times", "occasions"})  # counted units that are no antecedent of "they"
 _ZH_PRONOUN = re.compile(r"它們|他們|她們|它|其|該單位|該機關|該計畫|這些|那些|此")
@@ -1035,8 +1035,9 @@ def common_span(question: str, evidence: str, lang: str) -> str:
         span = re.sub(r"^[\d年月日的之與及和、，,\s]+|[的之與及和、，,\s]+$", "", best)
         # Keep the user's characters: find the span back in the question as typed.
         return _original(question, span) if len(span) >= 2 else ""
-    words = re.findall(r"[\w'\-]+", question)
-    ev = {w.lower() for w in re.findall(r"[\w'\-]+", evidence)}
+    # Hyphens apart: the question's "Mini Three Links" is the evidence's "Mini-Three-Links".
+    words = re.findall(r"[\w']+", question)
+    ev = {w.lower() for w in re.findall(r"[\w']+", evidence)}
     best_words: list[str] = []
     run: list[str] = []
     for w in [*words, ""]:

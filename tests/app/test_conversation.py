@@ -166,6 +166,15 @@ def test_pronoun_becomes_the_subject_the_evidence_shares(conv: Conversation) -> 
     assert common_span(
         "1990外來人士在臺生活諮詢熱線112年接了多少通電話？", "設置「外來人士在臺生活諮詢服務熱線」", "zh"
     ) == ("外來人士在臺生活諮詢")
+    # Hyphens apart, and "been" is no subject: "they" of a suspension are the Mini Three Links.
+    assert (
+        common_span(
+            "Since when had the Mini Three Links been suspended because of COVID?",
+            "The Mini-Three-Links has been suspended since February 10, 2020, due to the COVID-19 outbreak.",
+            "en",
+        )
+        == "the Mini Three Links"
+    )
 
 
 def test_a_full_question_is_not_rewritten(conv: Conversation) -> None:
