@@ -87,7 +87,10 @@ _EN_OWN_ASK = re.compile(
     r"^\W*(?:and|so|also)\s+(?:how|what|which|who|when|where|why|is|are|was|were|did|does|do)\b", re.I
 )
 _EN_MONTHS = "January February March April May June July August September October November December".split()
-_EN_THERE = re.compile(r"\bthere\b(?!\s+(?:is|are|was|were|be)\b)", re.I)
+# "there" as a place ("How many were there?"), not "are there" / "there are".
+_EN_THERE = re.compile(
+    r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\bthere\b(?!\s+(?:is|are|was|were|be)\b)", re.I
+)
 _CONTACT_ASKS = ("phone", "fax", "address")
 _CONTACT_ZH = {"phone": "電話", "fax": "傳真", "address": "地址"}
 _CONTACT_EN = {"phone": "phone number", "fax": "fax number", "address": "address"}
@@ -395,7 +398,7 @@ class Conversation:
                 prev = replace(prev, office=other)
                 q = replace(q, answer_type=prev.analysis.answer_type)
         if prev.office is not None and q.answer_type in _CONTACT_ASKS:
-            office = prev.office
+            office = self._named_office(question) or prev.office  # "高雄市第一服務站的電話？" names its own
             value = {
                 "phone": office.phone,
                 "fax": office.fax,
@@ -418,7 +421,7 @@ class Conversation:
     def _resolve_text(
         self, question: str, lang: str, prev: TurnState, q: QuestionAnalysis, new_years: frozenset[int]
     ) -> str:
-        if lang == "zh" and _ZH_PRONOUN.search(question) or lang == "en" and _EN_PRONOUN.search(question):
+        if lang == "zh" and _ZH_PRONOUN.search(question) or lang == "en" and refers_back(question):
             subject = self._subject(prev, question)
             if subject:
                 return self._with_subject(question, lang, subject, prev)
@@ -662,7 +665,7 @@ class Conversation:
         if lang == "zh":
             return bool(_ZH_PRONOUN.search(question) or question.startswith("其中")) or len(question) <= 12
         words = question.split()
-        refers = _EN_PRONOUN.search(question) or _EN_THERE.search(question) or _EN_THAT.search(question)
+        refers = refers_back(question) or _EN_THERE.search(question) or _EN_THAT.search(question)
         return bool(refers) or len(words) <= 4
 
     def _restate_cell(
@@ -1013,6 +1016,42 @@ def restate_cell(cell: Cell, lang: str) -> str:
 
 
 _ZH_CLASSIFIERS = frozenset("個位名件次項處所場筆棟張人")
+
+
+_EN_SINGULAR = re.compile(r"\b(?:it|its|he|his|she|her)\b", re.I)
+_NAME_IN_QUESTION = re.compile(r"(?<!^)(?<![?.!]\s)\b(?:[A-Z][a-z]+|[A-Z]{2,})\b")
+_SUBJECT_AFTER = re.compile(r"\b(?:did|does|do|is|was|has|have|had)\s+(?:the\s+)?([A-Z][a-z]+|[A-Z]{2,})\b")
+_PLURAL_NOUN = re.compile(r"\b[a-z]{3,}(?<!ss)s\b")
+
+
+def refers_back(question: str) -> bool:
+    """Whether an English pronoun of ``question`` stands for something of an earlier turn: one with no
+    antecedent in the question itself. "its"/"it" have one where the question names something before
+    them (capitalised, not its first word, not a month or weekday) or as the subject after them;
+    "they"/"their" where a plural noun
+    precedes them other than what "how many" counts ("NIA ... its target", "new immigrants and their
+    children" refer within; "How many of them…", "How many people had registered for them?" refer back)."""
+    for m in _EN_PRONOUN.finditer(question):
+        before = question[: m.start()]
+        if _EN_SINGULAR.fullmatch(m.group(0)):
+            # A name before it, or the subject after it ("Which version of its system did the NIA adopt?").
+            names = [n for n in _NAME_IN_QUESTION.findall(before) if n not in _EN_CALENDAR]
+            later = _SUBJECT_AFTER.search(question, m.end())
+            if not names and not (later and later.group(1) not in _EN_CALENDAR):
+                return True
+            continue
+        counted = _EN_COUNTED_HEAD.search(before)
+        own = before[: counted.start()] + before[counted.end() :] if counted else before
+        if not _PLURAL_NOUN.search(own):
+            return True
+    return False
+
+
+_EN_COUNTED_HEAD = re.compile(r"\bhow many\s+(?:[\w\-]+\s+){0,3}?[\w\-]+s\b", re.I)
+_EN_CALENDAR = frozenset(
+    "January February March April May June July August September October November December Monday Tuesday "
+    "Wednesday Thursday Friday Saturday Sunday I".split()
+)
 
 
 def common_span(question: str, evidence: str, lang: str) -> str:

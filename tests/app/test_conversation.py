@@ -6,7 +6,7 @@ import pytest
 
 from app.answering.question import analyze
 from app.answering.types import Draft, Route
-from app.conversation import Conversation, Missing, common_span, topic_span
+from app.conversation import Conversation, Missing, common_span, refers_back, topic_span
 from app.records import Answer, Citation
 from ingest.records import Office, Table, TableRow
 
@@ -531,3 +531,30 @@ def test_terminal_2_names_the_label_printed_airport_t2() -> None:
     assert prev.cell is not None and prev.cell.col == 0
     follow = conv.follow_up("Terminal 2, same month?", "en", prev)
     assert follow.cell is not None and (follow.cell.row, follow.cell.col) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("question", "back"),
+    [
+        ("What is its phone number?", True),
+        ("When did they start to resume?", True),
+        ("How many of those came from the National Police Agency?", True),
+        ("And how many people had registered for them by the end of 2023?", True),  # "people" is counted
+        ("And how many followers does its Facebook page have?", True),  # the page is its, not it
+        ("Where did the NIA hold its 2023 Migrants Day celebration?", False),
+        ("Which version of its internal control system did the NIA adopt in 2023?", False),
+        ("How much scholarship money went to new immigrants and their children in 2023?", False),
+        ("Family-friendly immigration counters at busy times — where exactly are they set up?", False),
+    ],
+)
+def test_a_pronoun_refers_back_only_without_an_antecedent_in_its_own_question(question, back) -> None:
+    assert refers_back(question) is back
+
+
+def test_a_new_question_after_an_office_answer_is_asked_of_the_office_it_names() -> None:
+    conv = Conversation([], [OFFICE, *SOUTH], ())
+    prev = conv.state(
+        "臺北市服務站的電話是多少？", _answer("臺北市服務站電話為 02-23885185。", "appendix/offices/2", "x")
+    )
+    follow = conv.follow_up("高雄市第一服務站的電話？", "zh", prev)
+    assert follow.office == SOUTH[0] and follow.ask == "phone"
