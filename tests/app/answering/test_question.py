@@ -1,6 +1,6 @@
 import pytest
 
-from app.answering.question import analyze, is_month_word, years_in
+from app.answering.question import analyze, is_month_word, months_in, years_in
 
 pytestmark = pytest.mark.unit
 
@@ -87,3 +87,18 @@ def test_did_inside_a_wh_question_is_not_yes_no(question):
 def test_month_names_and_their_abbreviations_are_month_words():
     assert all(is_month_word(w) for w in ("Sept", "Sep.", "October", "May"))
     assert not is_month_word("Matsu")
+
+
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [
+        ("去年八月關懷訪視了幾次？", {8}),
+        ("十二月高雄港入出境多少人次？", {12}),  # one month, not 二月
+        ("十一月", {11}),
+        ("8月", {8}),
+        ("截至112年十二月底", set()),  # an as-of date, not a month asked about
+        ("過去一個月", set()),
+    ],
+)
+def test_months_in_arabic_or_chinese_numerals(text: str, months: set[int]) -> None:
+    assert months_in(text, "zh") == months
