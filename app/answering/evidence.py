@@ -220,6 +220,12 @@ _COUNT_WORD = re.compile(
     r"eight|nine|ten|eleven|twelve|dozen|hundred|thousand)\b(?![-‐]|\s+(?:of|another)\b)",  # not "one-stop", "one of"
     re.I,
 )
+# A count of time units asked ("how many years", "幾天"): a span answers it.
+_ASKS_SPAN = re.compile(
+    r"\b(?:how many|number of)\s+(?:\w+\s+)?(?:years?|months?|days?|hours?|weeks?|nights?)\b|"
+    r"(?:幾|多少)\s*(?:年|個月|天|日|小時|週|夜)",
+    re.I,
+)
 # A length of time: "2 年", "三個月", "30 天", "two years", "a 3-day", "one year".
 _SPAN = re.compile(
     r"(?<![\d,.])(?:[1-9]\d?|[一二兩三四五六七八九十半]+)\s*(?:年(?!度|底|\s*\d)|個月|天|小時|週)|"
@@ -255,6 +261,8 @@ def satisfies(q: QuestionAnalysis, text: str) -> bool:
         return False  # "which country had the most ...": only evidence that ranks answers
     kind = q.answer_type
     if kind == "count":
+        if not _ASKS_SPAN.search(q.search_text):
+            text = _SPAN.sub(" ", text)  # "within five years" is a length of time, not a count
         return has_quantity(text) or bool(_COUNT_WORD.search(text))
     if kind == "amount":
         return bool(_MONEY_AMOUNT.search(text) or re.search(r"\d[\d,.]*\s*(?:million|billion)", text, re.I))

@@ -75,6 +75,20 @@ def test_which_had_the_most_needs_evidence_that_ranks():
     assert satisfies(count, "被害人如未滿 18 歲，更可處 7 年以下有期徒刑。")
 
 
+def test_a_count_is_not_answered_by_a_length_of_time():
+    barred = (
+        "To combat human trafficking and align with international human rights standards, natural persons, "
+        "legal persons, or unincorporated associations convicted of human trafficking will be ineligible to "
+        "participate in tendering, to be awarded contracts or subcontracts, or assist tenderers in government "
+        "procurement within five years of the date of the final judgment."
+    )
+    assert not satisfies(analyze("How many human trafficking cases ended in a conviction?"), barred)
+    assert satisfies(analyze("For how many years are convicted traffickers barred from tendering?"), barred)
+    assert satisfies(
+        analyze("How many immigration officers took part?"), COMPETITORS
+    )  # "24 immigration officers"
+
+
 def test_how_long_needs_a_time_span():
     q = analyze("How long had the Document Identification Master Competition been on hold?")
     assert q.answer_type == "duration"
