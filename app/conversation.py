@@ -330,9 +330,9 @@ class Conversation:
         return _longest_named(question, self.offices, ignore_spaces=True)
 
     def _sibling_office(self, question: str, office: Office) -> Office | None:
-        """The office a follow-up names by the part of its name that differs from ``office``'s ("那第二
-        服務站呢？" after 高雄市第一服務站): of the offices whose names hold every name unit the question
-        gives, the one sharing most of ``office``'s name; None when none or several tie."""
+        """The office a follow-up names by the part of its name that differs from ``office``'s (the
+        second station after a city's first one): of the offices whose names hold every name unit the
+        question gives, the one sharing most of ``office``'s name; None when none or several tie."""
         names = {o.office_id: units(f"{o.name_zh} {o.name_en}") for o in self.offices}
         vocabulary = frozenset().union(*names.values()) if names else frozenset()
         asked = units(question) & vocabulary
@@ -398,7 +398,7 @@ class Conversation:
                 prev = replace(prev, office=other)
                 q = replace(q, answer_type=prev.analysis.answer_type)
         if prev.office is not None and q.answer_type in _CONTACT_ASKS:
-            office = self._named_office(question) or prev.office  # "高雄市第一服務站的電話？" names its own
+            office = self._named_office(question) or prev.office  # a question naming an office asks that one
             value = {
                 "phone": office.phone,
                 "fax": office.fax,
@@ -661,7 +661,7 @@ class Conversation:
             and analyze(question, lang).answer_type in _CONTACT_ASKS
             and self._named_office(question) is None
         ):
-            return True  # "Is the fax number different?" after an office's phone: that office's fax
+            return True  # a fax or address asked after an office's phone, naming no office: that office's
         if lang == "zh":
             return bool(_ZH_PRONOUN.search(question) or question.startswith("其中")) or len(question) <= 12
         words = question.split()
@@ -887,8 +887,9 @@ def _names_all(text: str, terms: tuple[str, ...], lang: str) -> bool:
 def _labels_containing(labels: list[Label], term: tuple[str, ...]) -> set[str]:
     """The one label (by its zh form) whose Chinese contains the term, or nothing when none or several do.
     Where none contains it, the one label sharing the largest share of its own character bigrams with
-    the term (at least two of them): the term carries the follow-up's words around the label ("警政署查獲"
-    names "內政部警政署", "不予通過的比率" names "不予通過比率" before "不予通過面談比率")."""
+    the term (at least two of them): the term carries the follow-up's own words around the label (a verb
+    after an agency's short name, a 的 inside a rate's name), and of two labels holding its words the
+    one with fewer other words is named."""
     forms = [_fold(t) for t in term if len(t) >= 2]
     found = {
         lab.zh or lab.en
@@ -1028,13 +1029,13 @@ def refers_back(question: str) -> bool:
     """Whether an English pronoun of ``question`` stands for something of an earlier turn: one with no
     antecedent in the question itself. "its"/"it" have one where the question names something before
     them (capitalised, not its first word, not a month or weekday) or as the subject after them;
-    "they"/"their" where a plural noun
-    precedes them other than what "how many" counts ("NIA ... its target", "new immigrants and their
-    children" refer within; "How many of them…", "How many people had registered for them?" refer back)."""
+    "they"/"their" where a plural noun precedes them other than what "how many" counts ("spouses and their
+    children", "the agency ... its budget" refer within; "How many of them …", "How many visitors had
+    applied for them?" refer back)."""
     for m in _EN_PRONOUN.finditer(question):
         before = question[: m.start()]
         if _EN_SINGULAR.fullmatch(m.group(0)):
-            # A name before it, or the subject after it ("Which version of its system did the NIA adopt?").
+            # A name before it, or the subject after it ("Which of its offices did the NIA open first?").
             names = [n for n in _NAME_IN_QUESTION.findall(before) if n not in _EN_CALENDAR]
             later = _SUBJECT_AFTER.search(question, m.end())
             if not names and not (later and later.group(1) not in _EN_CALENDAR):
