@@ -49,8 +49,20 @@ class Operand:
 
 # "What share of the applications were approved?": a percentage of two stated counts.
 _RATIO = re.compile(
-    r"\b(?:share|percentage|proportion|fraction) of\b|中.{0,10}(?:的)?(?:比例|比率|佔比|占比|百分比)", re.I
+    r"\b(?:share|percentage|proportion|fraction) of\b|中.{0,10}(?:的)?(?:比例|比率|佔比|占比|百分比)|"
+    r"[占佔].{0,8}?(?:幾成|多少(?:比例|百分比|%)?|百分之幾|比例|比率|百分比)",
+    re.I,
 )
+# A part's share of a whole ("what share of all ...", "占幾成"), not a rate of two kinds.
+_SHARE = re.compile(
+    r"\b(?:share|percentage|proportion|fraction|percent) of\b|[占佔].{0,8}?(?:幾成|多少|百分之幾|比例|比率|百分比)|占比|佔比",
+    re.I,
+)
+
+
+def asks_share(q: QuestionAnalysis) -> bool:
+    """Whether the question asks a part's share of a whole (a cell over its table's total)."""
+    return q.answer_type == "percent" and bool(_SHARE.search(q.search_text))
 
 
 def combination(q: QuestionAnalysis) -> str | None:

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.answering.arithmetic import combination
+from app.answering.arithmetic import asks_share, combination
 from app.answering.evidence import EvidenceScorer
 from app.answering.features import FeatureMaker
 from app.answering.multihop_parts import expected_count
 from app.answering.question import QuestionAnalysis, years_in
 from app.answering.report_view import ReportView
-from app.answering.table_wording import answer_cell, answer_cells, cell_label_texts
+from app.answering.table_wording import answer_cell, answer_cells, answer_share, cell_label_texts
 from app.answering.tables import CellMatch, compatible, find_cells
 from app.answering.types import Draft, Proposal, Route
 from index.records import Hit
@@ -79,6 +79,10 @@ class TableProposer:
         kind = combination(q)
         if not kind:
             return answer_cell(q, match), strength
+        if kind == "ratio" and asks_share(q):
+            # "What share of the national total was Taoyuan's?": the cell over its table's total.
+            share = answer_share(q, match)
+            return (share, strength) if share else (answer_cell(q, match), 0)
         n = max(expected_count(q), 2)
         combined = answer_cells(q, match, kind, operands=n)
         return (combined, strength) if combined else (answer_cell(q, match), 0)

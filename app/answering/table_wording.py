@@ -10,14 +10,21 @@ from app.answering.question import QuestionAnalysis
 from app.answering.tables import CellMatch
 from ingest.records import Table, TableRow
 
+_ZH_THEN_EN = re.compile(r"^(.*[\u3400-\u9fff]\S*)\s+([^\u3400-\u9fff]+)$")
+
 
 def _split_bilingual(header: str) -> tuple[str, str]:
     """'總計 Total / 註冊 Applicants' -> ('總計 註冊', 'Total / Applicants')."""
     zh_parts, en_parts = [], []
     for part in header.split(" / "):
         part = re.sub(r"[(（][^)）]*\d[^)）]*[)）]", "", part)  # "(自112.4.1起)": a note, not a name
-        zh = "".join(re.findall(r"[\u3400-\u9fff（）()、]+", part)).strip()
-        en = re.sub(r"[\u3400-\u9fff（）、]+", " ", part).strip()
+        whole = _ZH_THEN_EN.match(part.strip())
+        if whole:  # "桃園機場-T2 Taoyuan Airport-T2": the Chinese runs to its last Chinese word
+            zh, en = whole.group(1), whole.group(2)
+        else:
+            zh = "".join(re.findall(r"[\u3400-\u9fff（）()、]+", part)).strip()
+            en = re.sub(r"[\u3400-\u9fff（）、]+", " ", part).strip()
+        zh = re.sub(r"[(（]\s*[)）]", "", zh).strip()  # "比率 Rate(%)" leaves "()" behind
         if zh:
             zh_parts.append(zh)
         if en:
@@ -119,3 +126,55 @@ def table_label_texts(tables: list[Table]) -> list[str]:
         out += list(t.columns)
         out += [f"{r.label_zh} {r.label_en}".strip() for r in t.rows]
     return out
+
+
+def answer_share(q: QuestionAnalysis, match: CellMatch) -> str | None:
+    """The cell as a share of its table's total, with both figures shown: '桃園機場合計占總計合計的
+    80.78%（29,269,645 ÷ 36,231,046），依「…」。'. The whole is the total row of the cell's column, else the
+    total column of its row; None when the cell is itself a total, a rate, or the table has no total."""
+    t = match.table
+    if RATE.search(match.column):
+        return None
+    col = t.columns.index(match.column) if match.column in t.columns else -1
+    row_total = next(
+        (
+            (row, match.column, row.cells[col])
+            for row in t.rows
+            if _TOTAL_WORD.match((row.label_en or row.label_zh).strip()) and 0 <= col < len(row.cells)
+        ),
+        None,
+    )
+    column_total = next(
+        (
+            (match.row, column, match.row.cells[c])
+            for c, column in enumerate(t.columns)
+            if _is_total_column(column) and c < len(match.row.cells)
+        ),
+        None,
+    )
+    if _TOTAL_WORD.match((match.row.label_en or match.row.label_zh).strip()):
+        row_total = None
+    if _is_total_column(match.column):
+        column_total = None
+    # The row the question names still holds ("August at Kaohsiung Port, of all places in August");
+    # a column named alone is a share of its own total over the rows.
+    whole = (column_total or row_total) if match.row_named else (row_total or column_total)
+    if whole is None:
+        return None
+    try:
+        part, total = float(match.value.replace(",", "")), float(whole[2].replace(",", ""))
+    except ValueError:
+        return None
+    if total <= 0 or part > total:
+        return None
+    share = f"{100 * part / total:.2f}%"
+    this = _cell_phrase(match.row, match.column, q.lang)
+    grand = _TOTAL_WORD.match((whole[0].label_en or whole[0].label_zh).strip()) and _is_total_column(whole[1])
+    of = ("總計" if q.lang == "zh" else "the total") if grand else _cell_phrase(whole[0], whole[1], q.lang)
+    if q.lang == "zh":
+        return f"{this}占{of}的 {share}（{match.value} ÷ {whole[2]}），依「{t.title_zh}」。"
+    return f"{share}: {this}, {match.value} of {of} {whole[2]} (“{t.title_en}”)."
+
+
+def _is_total_column(column: str) -> bool:
+    return all(_TOTAL_WORD.match(p) for p in _split_bilingual(column)[1].split(" / ") if p)

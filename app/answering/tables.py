@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from app.answering.arithmetic import asks_share
 from app.answering.cell_scores import (
     named_parts,
     score_column,
@@ -92,8 +93,8 @@ def compatible(q: QuestionAnalysis, match: CellMatch, glossary: dict[str, set[st
         return False  # "截至112年底累計..." asks for a running total, not one year's monthly flow
     if q.answer_type == "amount" and not _MONEY_UNIT.search(unit):
         return False
-    if q.answer_type == "percent" and not RATE.search(match.column):
-        return False
+    if q.answer_type == "percent" and not RATE.search(match.column) and not asks_share(q):
+        return False  # a rate is asked; a count answers it only as its share of the table's total
     if q.lang == "zh" and q.unit and not (_unit_kinds(q.unit) & _unit_kinds(t.unit_zh)):
         return False  # "幾艘郵輪" cannot be answered in 人次
     if q.lang == "en":
