@@ -223,6 +223,7 @@ _EN_COUNT_NOUN = re.compile(
 _DURATION = re.compile(r"\bhow long\b|多久|多長時間|期限多長|(?<!哪)幾年|(?<!哪)幾個月|(?<!哪)幾天", re.I)
 
 
+_EN_PERCENT_ASKED = re.compile(r"\b(?:what|which) (?:percentage|percent|proportion|share)\b", re.I)
 _ZH_WHEN = re.compile(r"哪幾?個?月|哪[一幾]?天|哪一?年|幾月幾日")
 
 
@@ -241,6 +242,8 @@ def classify(text: str, lang: str) -> str:
         wh = bool(_EN_WH.search(text))
         if _EN_MONEY_NOUN.search(text) and wh and not re.search(r"\bhow many\b", text, re.I):
             return "amount"
+        if _EN_PERCENT_ASKED.search(text) and not re.search(r"\bhow many\b", text, re.I):
+            return "percent"  # "What percentage of the entries ...": a share, though it names what is counted
         if _EN_COUNT_NOUN.search(text) and not re.search(
             r"\b(?:budget|expenditure|revenue|income|cost|spending|funds?)\b", text, re.I
         ):
