@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from app.answering.arithmetic import asks_share
 from app.answering.cell_words import label_shorthand, label_synonym
 from app.answering.countries import ASKS_COUNTRY, countries_in
 from app.answering.figures import figure_values
@@ -39,7 +40,7 @@ from app.answering.followup import asks_total, follow_up_term, is_follow_up, rel
 from app.answering.matching import units, zh_bigrams
 from app.answering.offices import OfficeMatch, answer_office
 from app.answering.question import REPORT_YEAR, ROC_OFFSET, QuestionAnalysis, analyze, months_in, years_in
-from app.answering.table_wording import answer_cell
+from app.answering.table_wording import answer_cell, answer_share
 from app.answering.tables import CellMatch, compatible
 from app.answering.types import Draft, Route
 from app.records import Answer, Citation
@@ -82,7 +83,12 @@ _EN_COUNTED = re.compile(
     r"from|with|for|to|by|on|during|hold|lived?|entered|went|used|received)\b)",
     re.I,
 )
-_EN_THAT = re.compile(r"\b(?:that|then)\W*$|\bthat (?:month|year|period|day)\b", re.I)
+# "that" standing for the previous answer: at the end, as a subject ("does that represent"), or a figure.
+_EN_THAT = re.compile(
+    r"\b(?:that|then)\W*$|\bthat (?:month|year|period|day|figure|number|total|amount)\b|"
+    r"\b(?:does|did|is|was|would) that\b(?! \w+ (?:of|in)\b)",
+    re.I,
+)
 _EN_OWN_ASK = re.compile(
     r"^\W*(?:and|so|also)\s+(?:how|what|which|who|when|where|why|is|are|was|were|did|does|do)\b", re.I
 )
@@ -250,6 +256,7 @@ class FollowUp:
     ask: str = ""  # the office field asked
     missing: Missing = Missing.NONE
     section_id: str | None = None  # where the previous answer came from (cited by an abstention)
+    share: bool = False  # the cell's share of its table's total is asked, not the cell
     previous: TurnState | None = field(default=None, compare=False)  # the turn it follows up
 
 
@@ -380,6 +387,11 @@ class Conversation:
             return FollowUp(resolved, missing=Missing.YEAR, section_id=where)
         if prev.cell is not None and not new_years:
             cell, missing = self._restate_cell(question, lang, prev, prev.cell)
+            if asks_share(q):
+                # "And what share of the total is that?": the cell (or the one named instead) over the
+                # table's total, not the total itself.
+                target = cell if cell is not None and not _is_grand_total(cell) else prev.cell
+                return FollowUp(share_question(target, lang), cell=target, section_id=where, share=True)
             if cell is not None:
                 return FollowUp(restate_cell(cell, lang), cell=cell, section_id=where)
             if missing:
@@ -609,7 +621,9 @@ class Conversation:
             if not value.strip():
                 return None
             match = CellMatch(cell.table, row, column, value, 1.0, True, True)
-            text = answer_cell(q, match)
+            text = answer_share(q, match) if follow.share else answer_cell(q, match)
+            if text is None:
+                return None  # no total to share in: the answerer answers the question
             return Draft(
                 text, False, (self._cite(cell.table.section_id, text),), "follow-up cell", route=Route.TABLE
             )
@@ -1014,6 +1028,18 @@ def restate_cell(cell: Cell, lang: str) -> str:
     # in the title of a table with a "Mainland China" column).
     col = " / ".join(f"{lab.en} {lab.zh}".strip() for lab in cols)
     return f"In “{table.title_en or table.title_zh}”, what is the {col} for {row.en or row.zh}?"
+
+
+def share_question(cell: Cell, lang: str) -> str:
+    """A table cell's share of its table's total as a question in the table's own words."""
+    asked = restate_cell(cell, lang)
+    if lang == "zh":
+        return asked.removesuffix("是多少？") + "占總計的比例是多少？"
+    return asked.replace(", what is the ", ", what share of the total is the ", 1)
+
+
+def _is_grand_total(cell: Cell) -> bool:
+    return cell.row_label.is_total and all(lab.is_total for lab in cell.col_labels)
 
 
 _ZH_CLASSIFIERS = frozenset("個位名件次項處所場筆棟張人")

@@ -148,7 +148,7 @@ def answer_share(q: QuestionAnalysis, match: CellMatch) -> str | None:
         (
             (match.row, column, match.row.cells[c])
             for c, column in enumerate(t.columns)
-            if _is_total_column(column) and c < len(match.row.cells)
+            if _totals(column, match.column) and c < len(match.row.cells)
         ),
         None,
     )
@@ -174,6 +174,18 @@ def answer_share(q: QuestionAnalysis, match: CellMatch) -> str | None:
     if q.lang == "zh":
         return f"{this}占{of}的 {share}（{match.value} ÷ {whole[2]}），依「{t.title_zh}」。"
     return f"{share}: {this}, {match.value} of {of} {whole[2]} (“{t.title_en}”)."
+
+
+def _totals(column: str, of: str) -> bool:
+    """Whether ``column`` is the total of ``of`` across the table: the same header, level by level,
+    where each level is either the same or a total ("總計 / 通關" totals "高雄機場 / 通關")."""
+    mine, theirs = column.split(" / "), of.split(" / ")
+    if len(mine) != len(theirs) or column == of:
+        return False
+    total = [bool(_TOTAL_WORD.match(_split_bilingual(p)[1])) for p in mine]
+    return all(t or a == b for t, a, b in zip(total, mine, theirs, strict=True)) and any(
+        t and a != b for t, a, b in zip(total, mine, theirs, strict=True)
+    )
 
 
 def _is_total_column(column: str) -> bool:

@@ -558,3 +558,29 @@ def test_a_new_question_after_an_office_answer_is_asked_of_the_office_it_names()
     )
     follow = conv.follow_up("高雄市第一服務站的電話？", "zh", prev)
     assert follow.office == SOUTH[0] and follow.ask == "phone"
+
+
+PLACES_2023 = Table(
+    table_id="table/01",
+    section_id="appendix/tables/01",
+    title_zh="112年各機場、港口入出國（境）人數統計表",
+    title_en="Number of Entries and Exits by Place",
+    unit_zh="人次",
+    unit_en="Passengers",
+    columns=("總計 Total", "桃園機場 Taoyuan Airport", "高雄機場 Kaohsiung Airport"),
+    rows=(TableRow("總計", "Total", ("36,231,046", "29,269,645", "2,917,639")),),
+)
+
+
+def test_a_share_asked_after_a_cell_is_that_cell_over_its_table_total() -> None:
+    conv = Conversation([PLACES_2023], [], ())
+    answer = "2,917,639 passengers: Kaohsiung Airport, total (“Number of Entries and Exits by Place”)."
+    prev = conv.state(
+        "How many passengers went through Kaohsiung Airport in 2023?",
+        _answer(answer, "appendix/tables/01", answer, "en"),
+    )
+    assert prev.cell is not None and (prev.cell.row, prev.cell.col) == (0, 2)
+    follow = conv.follow_up("And what share of the overall total is that?", "en", prev)
+    assert follow.share and follow.cell == prev.cell
+    draft = conv.draft(follow, analyze(follow.question, "en"))
+    assert draft is not None and "8.05%" in draft.answer and "2,917,639" in draft.answer

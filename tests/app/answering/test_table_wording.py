@@ -64,3 +64,23 @@ def test_a_rate_of_two_kinds_is_not_a_share():
     assert not asks_share(
         analyze("What was the approval rate for mainland spouses' interviews in 2023?", "en")
     )
+
+
+EGATE = Table(
+    "table/02",
+    "appendix/tables/02",
+    "112年自動查驗通關系統註冊及通關人數統計表",
+    "Number of e-Gate Applicants and Users",
+    "人次",
+    "Passengers",
+    ("總計 Total / 註冊 Applicants", "總計 Total / 通關 Users", "高雄機場 Kaohsiung Airport / 通關 Users"),
+    (TableRow("總計", "Total", ("2,008,690", "20,073,026", "1,403,454")),),
+)
+
+
+def test_a_column_s_total_is_the_same_header_with_a_total_in_its_place():
+    q = analyze("What share of all e-Gate users does Kaohsiung Airport have?", "en")
+    row = EGATE.rows[0]
+    match = CellMatch(EGATE, row, EGATE.columns[2], "1,403,454", 1.0, False, True)
+    text = answer_share(q, match)
+    assert text is not None and "6.99%" in text and "20,073,026" in text  # users, not applicants
