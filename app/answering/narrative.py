@@ -14,7 +14,15 @@ import numpy as np
 from app.answering.bilingual import ASKS_ACRONYM, MAX_ANSWER_CHARS, Bilingual
 from app.answering.computed import ComputedAnswers
 from app.answering.evidence import Candidate, EvidenceScorer
-from app.answering.evidence_checks import kind_problem, mentions, named_entities, year_problem
+from app.answering.evidence_checks import (
+    figures_problem,
+    kind_problem,
+    mentions,
+    named_entities,
+    names_problem,
+    quoted_names,
+    year_problem,
+)
 from app.answering.features import FeatureMaker
 from app.answering.narrative_wording import trim, with_figure_neighbour
 from app.answering.question import QuestionAnalysis
@@ -61,6 +69,10 @@ class NarrativeProposer:
             candidates = [c for c in candidates if all(mentions(c, n) for n in names)]
             if not candidates:
                 return out, f"{', '.join(sorted(names))} not in the evidence"
+        if quoted_names(q):
+            candidates = [c for c in candidates if not names_problem(q, self._section_texts(c))]
+            if not candidates:
+                return out, "a quoted name not in the evidence"
         originals = self.bilingual.original_only(q, candidates)
         candidates += [c for c in originals if not c.original_only]
         ranked = sorted(candidates, key=lambda c: -c.score)
@@ -72,7 +84,7 @@ class NarrativeProposer:
                 break
             if c.sentence in kept:
                 continue
-            problem = year_problem(q, c) or kind_problem(q, c)
+            problem = year_problem(q, c) or kind_problem(q, c) or figures_problem(q, c, self._twin_text(c))
             if problem:
                 reason = reason or problem
                 continue
@@ -80,11 +92,24 @@ class NarrativeProposer:
             draft = self._compose(q, c, candidates, weights)
             out.append(self.features.narrative(q, draft, c, len(kept) - 1, best_score, context))
         for c in originals:
-            if c.original_only and c.sentence not in kept and not year_problem(q, c):
+            if (
+                c.original_only
+                and c.sentence not in kept
+                and not (year_problem(q, c) or figures_problem(q, c))
+            ):
                 kept.add(c.sentence)
                 draft = self._compose(q, c, candidates, weights)
                 out.append(self.features.narrative(q, draft, c, len(kept) - 1, best_score, context))
         return out, reason
+
+    def _section_texts(self, c: Candidate) -> list[str]:
+        twin = self.view.twin(c.section)
+        texts = [" ".join(c.section.path), c.section.text]
+        return texts + ([" ".join(twin.path), twin.text] if twin is not None else [])
+
+    def _twin_text(self, c: Candidate) -> str:
+        found = self.bilingual.twin_sentence(c.sentence, c.section)
+        return found[0] if found is not None else ""
 
     def _candidates(self, q: QuestionAnalysis, hits: list[Hit], weights: dict[str, float]) -> list[Candidate]:
         candidates: list[Candidate] = []
