@@ -55,7 +55,7 @@ _DATE = re.compile(
     re.I,
 )
 _ASKS_DAY = re.compile(
-    r"哪一?天|幾月幾[日號]|哪個日子|\b(?:what|which) (?:day|date)\b|\bon what date\b", re.I
+    r"哪一?天|幾月幾[日號]|哪個日子|\b(?:what|which) (?:day|date)\b|\bon (?:what|which) date\b", re.I
 )
 _DAY_DATE = re.compile(
     r"\d{1,2}\s*月\s*\d{1,2}\s*[日號]|"

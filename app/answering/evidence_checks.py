@@ -27,6 +27,22 @@ def named_entities(q: QuestionAnalysis, places: set[str] | frozenset[str]) -> se
     return names
 
 
+def places_named(q: QuestionAnalysis, places: set[str] | frozenset[str]) -> set[str]:
+    """The report's places and other table labels (stems, either language) that the question names."""
+    text = q.search_text.replace("台", "臺")
+    out = set()
+    for p in places:
+        if len(p) < 2 or is_month_word(p) or months_in(p, "zh"):
+            continue  # months are asked dates, checked as dates
+        if p.isascii():
+            if re.search(rf"(?<![A-Za-z]){re.escape(p)}(?![A-Za-z])", text, re.I):
+                out.add(p)
+        elif p in text:
+            out.add(p)
+    # "臺中" inside "臺中港" is the same place named once
+    return {p for p in out if not any(p != o and p in o for o in out)}
+
+
 _CAPITALISED = re.compile(r"(?<=[a-z,;] )([A-Z][a-z]{3,})\b")
 _GENERIC_NAMES = frozenset(
     "Taiwan Taiwanese China Chinese English Mainland Ministry Interior Agency Immigration National Executive Yuan "

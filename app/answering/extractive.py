@@ -18,7 +18,7 @@ from app.answering.computed import ComputedAnswers
 from app.answering.evidence import EvidenceScorer
 from app.answering.features import FeatureMaker, with_context
 from app.answering.narrative import NarrativeProposer
-from app.answering.offices import CONTACT_TYPES, answer_office, find_office
+from app.answering.offices import CONTACT_TYPES, answer_office, find_office, office_field
 from app.answering.policy import Policy, RulePolicy
 from app.answering.question import QuestionAnalysis
 from app.answering.report_view import ReportView
@@ -64,7 +64,7 @@ class ExtractiveAnswerer:
         self.places = places
         self.query_vector = query_vector  # the retriever's (cached) question embedding
         self.bilingual = Bilingual(view, scorer, self.config, query_vector)
-        self.tables = TableProposer(view, scorer, self.config, self.features, query_vector)
+        self.tables = TableProposer(view, scorer, self.config, self.features, query_vector, places)
         computed = ComputedAnswers(view, scorer, places)
         self.narrative = NarrativeProposer(
             view, scorer, self.config, self.features, self.bilingual, computed, places, query_vector
@@ -91,6 +91,10 @@ class ExtractiveAnswerer:
         out: list[Proposal] = []
         if q.answer_type in CONTACT_TYPES:
             match = find_office(q, self.view.offices)
+            if match and not office_field(match.office, q.answer_type, q.lang):
+                # The directory has the office but not the asked field (a fax where it prints none): no other
+                # field, nor a sentence elsewhere, is that answer.
+                return [], f"the office directory lists no {q.answer_type} for {match.office.name_en}"
             if match:
                 sec = self.view.sections.get(match.office.section_id)
                 text = answer_office(q, match)

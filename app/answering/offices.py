@@ -128,15 +128,21 @@ _PHRASES = {
 }
 
 
+def office_field(office: Office, kind: str, lang: str) -> str:
+    """The office's phone, fax or address (in ``lang`` where the directory has both); "" when not listed."""
+    if kind == "address":
+        first, second = (
+            (office.address_zh, office.address_en) if lang == "zh" else (office.address_en, office.address_zh)
+        )
+        return (first or second).strip()
+    return {"phone": office.phone, "fax": office.fax}.get(kind, "").strip()
+
+
 def answer_office(q: QuestionAnalysis, match: OfficeMatch) -> str:
     """One sentence with the asked contact field(s), in the question's language."""
     o = match.office
     zh = q.lang == "zh"
-    values = {
-        "phone": o.phone,
-        "fax": o.fax,
-        "address": (o.address_zh or o.address_en) if zh else (o.address_en or o.address_zh),
-    }
+    values = {kind: office_field(o, kind, q.lang) for kind in ("phone", "fax", "address")}
     field_phrases, sentence, joiner = _PHRASES["zh" if zh else "en"]
     parts = {k: field_phrases[k].format(v) for k, v in values.items() if v}
     want = q.answer_type if q.answer_type in CONTACT_TYPES else "all"

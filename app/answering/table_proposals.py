@@ -11,12 +11,13 @@ import numpy as np
 
 from app.answering.arithmetic import asks_share, combination
 from app.answering.evidence import EvidenceScorer
+from app.answering.evidence_checks import places_named
 from app.answering.features import FeatureMaker
 from app.answering.multihop_parts import expected_count
 from app.answering.question import QuestionAnalysis, years_in
 from app.answering.report_view import ReportView
 from app.answering.table_wording import answer_cell, answer_cells, answer_share, cell_label_texts
-from app.answering.tables import CellMatch, compatible, find_cells
+from app.answering.tables import CellMatch, compatible, find_cells, names_places_of
 from app.answering.types import Draft, Proposal, Route
 from index.records import Hit
 
@@ -33,6 +34,7 @@ class TableProposer:
     config: ExtractiveConfig
     features: FeatureMaker
     query_vector: Callable[[str], np.ndarray] | None = None  # the retriever's (cached) question embedding
+    places: set[str] | frozenset[str] = frozenset()
 
     def propose(self, q: QuestionAnalysis, hits: list[Hit], context) -> list[Proposal]:
         """Table-cell answers: each retrieved-or-titled table's best cell and its next-best columns and
@@ -54,6 +56,8 @@ class TableProposer:
                 continue
             if q.other_years and not (q.other_years & years_in(match.table.title_zh + match.table.title_en)):
                 continue
+            if not names_places_of(match.table, places_named(q, self.places), self.view.glossary):
+                continue  # a place the table does not list: its total is not that place's figure
             strength = int(match.row_named) + int(match.column_named) + int(top_is_table)
             text, strength = self._table_text(q, match, strength)
             sec = self.view.sections.get(match.table.section_id)
@@ -80,7 +84,7 @@ class TableProposer:
         if not kind:
             return answer_cell(q, match), strength
         if kind == "ratio" and asks_share(q):
-            # "What share of the national total was Taoyuan's?": the cell over its table's total.
+            # A part asked as its share of all ("what part of the whole ...", 占幾成): the cell over its table's total.
             share = answer_share(q, match)
             return (share, strength) if share else (answer_cell(q, match), 0)
         n = max(expected_count(q), 2)

@@ -316,3 +316,18 @@ def _second_cell(
         _, _, j, other_column = max(others, key=lambda o: (o[0], -o[1]))
         return (pick.row, other_column, pick.row.cells[j])
     return None
+
+
+def names_places_of(table: Table, places: set[str], glossary: dict[str, set[str]] | None = None) -> bool:
+    """Whether the table's title or labels (either language; a Chinese-only label in the English the other
+    tables give it, ``glossary``) name every one of ``places``."""
+    if not places:
+        return True
+    labels = [*table.columns, *(f"{r.label_zh} {r.label_en}" for r in table.rows)]
+    english = [
+        " ".join(sorted((glossary or {}).get(fold(zh_part(part)), ())))
+        for label in labels
+        for part in label.split(" / ")
+    ]
+    text = " ".join([table.title_zh, table.title_en, *labels, *english]).replace("台", "臺").lower()
+    return all(p.lower() in text for p in places)

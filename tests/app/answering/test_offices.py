@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.answering.offices import find_office
+from app.answering.offices import find_office, office_field
 from app.answering.question import analyze
 from ingest.records import Office
 
@@ -72,3 +72,12 @@ def test_a_name_no_office_has_counts_against_every_office():
 def test_a_named_office_is_still_found_by_its_name():
     assert _found("What is the phone number of the Kinmen County Service Center?") == OFFICES[5].name_en
     assert find_office(analyze("金門縣服務站的電話是多少？"), OFFICES).office.name_zh == "金門縣服務站"
+
+
+def test_a_field_the_directory_does_not_list_is_empty_not_another_field():
+    office = Office(
+        "office/9", "appendix/offices/3", "", "", "", "", "金門國境事務隊", "Kinmen Brigade", "", "", "082-1"
+    )
+    assert office_field(office, "phone", "en") == "082-1"
+    assert office_field(office, "fax", "en") == ""
+    assert office_field(office, "address", "zh") == ""

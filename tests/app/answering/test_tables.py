@@ -8,7 +8,7 @@ from app.answering.cell_scores import score_row
 from app.answering.cell_words import build_glossary, content_words, month_word
 from app.answering.matching import fold
 from app.answering.question import analyze
-from app.answering.tables import CellMatch, compatible
+from app.answering.tables import CellMatch, compatible, names_places_of
 from ingest.records import Table, TableRow
 
 pytestmark = pytest.mark.unit
@@ -69,3 +69,19 @@ def test_what_is_counted_may_open_with_a_modifier_the_labels_do_not_repeat():
     assert not _fits("How many victims were rescued?", table)
     assert not _fits("How many runaway victims were there?", table)  # what follows must be counted too
     assert _fits("How many people were caught?", table)  # "people" counts anything
+
+
+def test_a_table_answers_a_place_only_where_its_title_or_labels_name_it():
+    table = Table(
+        "table/1",
+        "appendix/tables/1",
+        "各機場入出境人數",
+        "Entries by Place",
+        "人次",
+        "Persons",
+        ("桃園機場 Taoyuan Airport", "松山機場 Songshan Airport"),
+        (TableRow("1月", "Jan", ("1", "2")),),
+    )
+    assert names_places_of(table, {"松山"}) and names_places_of(table, {"taoyuan"})
+    assert not names_places_of(table, {"臺東"})
+    assert names_places_of(table, set())
