@@ -741,6 +741,13 @@ class Conversation:
             if col is not None and (labels is named or self._fits(prev, Cell(table, new_row, col))):
                 new_col = col
                 break
+        if new_col is None and len(named) > 1:
+            # One word names labels of several groups ("passed" of each kind of interview): the one in the
+            # cell's own group.
+            scored = [(self._column_score(table, cell, c), c) for c in self._columns_naming_one(table, named)]
+            new_col = max(scored)[1] if scored else None
+        if new_col is not None and analyze(question, lang).answer_type == "percent":
+            new_col = _rate_column(table, new_col)
         if new_col is None:
             if lang == "zh":
                 return (
@@ -762,24 +769,36 @@ class Conversation:
         """The column whose labels include ``named`` and otherwise keep most of ``cell``'s own."""
         if not named:
             return cell.col
-        prev = cell.col_labels
         best: tuple[float, int] | None = None
         for c, column in enumerate(table.columns):
-            labels = _col_labels(column)
-            keys = {lab.zh or lab.en for lab in labels}
-            if not named <= keys:
+            if not named <= {lab.zh or lab.en for lab in _col_labels(column)}:
                 continue
-            score = 0.0
-            for i, lab in enumerate(labels):
-                old = prev[i] if i < len(prev) else None
-                if old is not None and (old.zh, old.en) == (lab.zh, lab.en):
-                    score += 2
-                elif old is not None and old.is_total and lab.is_total:
-                    score += 1
-            score -= abs(len(labels) - len(prev)) * 0.5
+            score = Conversation._column_score(table, cell, c)
             if best is None or score > best[0]:
                 best = (score, c)
         return best[1] if best else None
+
+    @staticmethod
+    def _columns_naming_one(table: Table, named: set[str]) -> list[int]:
+        return [
+            c
+            for c, column in enumerate(table.columns)
+            if named & {lab.zh or lab.en for lab in _col_labels(column)}
+        ]
+
+    @staticmethod
+    def _column_score(table: Table, cell: Cell, col: int) -> float:
+        """How much of ``cell``'s own header column ``col`` keeps (a same label 2, a total for a total 1)."""
+        prev = cell.col_labels
+        labels = _col_labels(table.columns[col])
+        score = 0.0
+        for i, lab in enumerate(labels):
+            old = prev[i] if i < len(prev) else None
+            if old is not None and (old.zh, old.en) == (lab.zh, lab.en):
+                score += 2
+            elif old is not None and old.is_total and lab.is_total:
+                score += 1
+        return score - abs(len(labels) - len(prev)) * 0.5
 
     @staticmethod
     def _table_names(table: Table, term: tuple[str, ...], lang: str) -> bool:
@@ -896,6 +915,21 @@ def _names_all(text: str, terms: tuple[str, ...], lang: str) -> bool:
         return any(_fold(t).replace(" ", "") in folded for t in terms)
     words = {_stem(w) for w in _en_words(text)}
     return all(_stem(t) in words for t in terms)
+
+
+def _is_rate(column: str) -> bool:
+    return bool(re.search(r"[%％]|率|\brate\b", column, re.I))
+
+
+def _rate_column(table: Table, col: int) -> int:
+    """A rate asked of a count column ("…的比率"): the rate column of the same header group, where there is
+    exactly one; else ``col`` itself."""
+    column = table.columns[col]
+    if _is_rate(column):
+        return col
+    group = column.split(" / ")[0] if " / " in column else ""
+    rates = [c for c, name in enumerate(table.columns) if _is_rate(name) and name.split(" / ")[0] == group]
+    return rates[0] if len(rates) == 1 and group else col
 
 
 def _labels_containing(labels: list[Label], term: tuple[str, ...]) -> set[str]:

@@ -584,3 +584,39 @@ def test_a_share_asked_after_a_cell_is_that_cell_over_its_table_total() -> None:
     assert follow.share and follow.cell == prev.cell
     draft = conv.draft(follow, analyze(follow.question, "en"))
     assert draft is not None and "8.05%" in draft.answer and "2,917,639" in draft.answer
+
+
+INTERVIEWS = Table(
+    table_id="table/09",
+    section_id="appendix/tables/09",
+    title_zh="大陸地區配偶面談",
+    title_en="Interviews of Mainland Chinese Spouses",
+    unit_zh="件",
+    unit_en="Cases",
+    columns=(
+        "訪查 Visits / 通過訪查 Passed",
+        "訪查 Visits / 不予通過訪查 Refused",
+        "訪查 Visits / 不予通過比率 Refused Rate(%)",
+        "面談 Interviews / 計 Sub-Total",
+        "面談 Interviews / 通過面談 Passed",
+        "面談 Interviews / 不予通過面談 Refused",
+    ),
+    rows=(TableRow("總計", "Total", ("90", "10", "10.00", "50", "45", "5")),),
+)
+
+
+def test_a_word_naming_a_label_of_several_groups_names_the_one_of_the_cells_group() -> None:
+    conv = Conversation([INTERVIEWS], [], set())
+    prev = conv.state(
+        "How many interviews were conducted in 2023?",
+        _answer("50 cases: Interviews, Sub-Total, total.", "appendix/tables/09", "x", "en"),
+    )
+    follow = conv.follow_up("how many passed?", "en", prev)
+    assert follow.cell is not None and follow.cell.col == 4  # the interviews' passed, not the visits'
+
+
+def test_a_rate_asked_of_a_count_is_the_rate_column_of_its_group() -> None:
+    conv = Conversation([INTERVIEWS], [], set())
+    prev = conv.state("112年訪查通過幾件？", _answer("總計訪查通過訪查為 90 件。", "appendix/tables/09", "x"))
+    follow = conv.follow_up("那不予通過訪查的比率呢？", "zh", prev)
+    assert follow.cell is not None and follow.cell.col == 2
