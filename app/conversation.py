@@ -66,7 +66,7 @@ _EN_STOP = frozenset(
     number nia 2023 year been being""".split()
 )
 _EN_OCCURRENCES = frozenset({"times", "occasions"})  # counted units that are no antecedent of "they"
-_ZH_PRONOUN = re.compile(r"它們|他們|她們|它|其|該單位|該機關|該計畫|這些|那些|此")
+_ZH_PRONOUN = re.compile(r"它們|他們|她們|它|其|該單位|該機關|該計畫|這些|那些|此|這[部個項位]|該[法案項]")
 _ZH_NARROW = re.compile(r"其中|各.*分別")
 # Dates and times, which are no figure a follow-up asks for ("自 112 年 2 月 20 日 9 時起", "June 14, 2023").
 _DATES = re.compile(
@@ -74,6 +74,8 @@ _DATES = re.compile(
     r"October|November|December)\s+\d{1,2}\b",
     re.I,
 )
+_EN_CONTINUES = re.compile(r"(?:and|but|so|or|for|since|from|in|on|at|by|with|during|until)\b", re.I)
+_EN_FRAGMENT_WORDS = 8
 _EN_NARROWING = re.compile(r"\bof (?:those|them|these)\b", re.I)
 _EN_PRONOUN = re.compile(r"\b(?:it|its|they|them|their|those|these|he|his|she|her)\b", re.I)
 # "of those/them" and "they" refer to what the previous question counted ("How many X ...").
@@ -680,7 +682,10 @@ class Conversation:
             return bool(_ZH_PRONOUN.search(question) or question.startswith("其中")) or len(question) <= 12
         words = question.split()
         refers = refers_back(question) or _EN_THERE.search(question) or _EN_THAT.search(question)
-        return bool(refers) or len(words) <= 4
+        # A fragment that opens with a preposition or conjunction ("for how many years?", "and since
+        # when?") continues the previous question.
+        fragment = len(words) <= _EN_FRAGMENT_WORDS and _EN_CONTINUES.match(question.strip())
+        return bool(refers or fragment) or len(words) <= 4
 
     def _restate_cell(
         self, question: str, lang: str, prev: TurnState, cell: Cell

@@ -620,3 +620,26 @@ def test_a_rate_asked_of_a_count_is_the_rate_column_of_its_group() -> None:
     prev = conv.state("112年訪查通過幾件？", _answer("總計訪查通過訪查為 90 件。", "appendix/tables/09", "x"))
     follow = conv.follow_up("那不予通過訪查的比率呢？", "zh", prev)
     assert follow.cell is not None and follow.cell.col == 2
+
+
+def test_a_demonstrative_or_a_fragment_opening_with_a_preposition_continues_the_previous_question(
+    conv: Conversation,
+) -> None:
+    prev = conv.state(
+        "新版就業服務條例什麼時候施行？",
+        _answer("就業服務條例自 100 年 1 月 1 日施行。", "zh/1/1/1", "就業服務條例自 100 年 1 月 1 日施行。"),
+    )
+    assert "就業服務條例" in conv.resolve("這部法最早是哪一天施行的？", "zh", prev)
+    prev = conv.state(
+        "Which rank did the agency get in the Service Quality Award?",
+        _answer(
+            "It got first rank in the Service Quality Award.",
+            "en/1/1/1",
+            "first rank in the Service Quality Award",
+            "en",
+        ),
+    )
+    assert "Service Quality Award" in conv.resolve("for how many years in a row?", "en", prev)
+    assert conv.resolve("In which year did the NIA open its office in Palau?", "en", prev).startswith(
+        "In which"
+    )
