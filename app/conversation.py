@@ -549,10 +549,10 @@ class Conversation:
         return draft
 
     def _states_part(self, question: str, lang: str, prev: TurnState, draft: Draft) -> bool:
-        """Whether ``draft`` answers a part the previous evidence did not name: a narrative clause, other
-        than the previous answer, that names what the follow-up adds next to a figure (a table cell found
-        instead counts what its table counts, not necessarily the previous figure's part)."""
-        if draft.abstained or draft.answer == prev.answer or draft.route != Route.NARRATIVE:
+        """Whether ``draft`` answers a part the previous evidence did not name: a narrative clause (the
+        previous answer's own included) that names what the follow-up adds next to a figure (a table cell
+        found instead counts what its table counts, not necessarily the previous figure's part)."""
+        if draft.abstained or draft.route != Route.NARRATIVE:
             return False
         terms = self._added_terms(question, lang, prev)
         clauses = re.split(r"[，,；;。]|(?<=[.!?])\s", draft.answer)
@@ -721,7 +721,11 @@ class Conversation:
             if total is not None:
                 return total, Missing.NONE
             if term and not self._table_names(table, term, lang):
-                return None, Missing.BREAKDOWN  # "那其中<X>呢？", "And <Name>?" where the table has no <X>
+                # "那其中<X>呢？", "And <another place>?" where the table has no <X>: the table does not break
+                # its figure down so. Another measure asked ("被害人有幾位？") may be another figure of the
+                # sentence the table's figure comes from: the answerer tries, and only a clause naming it stands.
+                narrows = _ZH_NARROW.search(question) or _EN_NARROWING.search(question)
+                return None, Missing.BREAKDOWN if narrows or self._names_place(question) else Missing.PART
             return None, Missing.NONE
         # Labels the previous question named that its answer's cell lacks (the previous turn read
         # another column of the same table) are kept where the follow-up does not replace them.
@@ -804,6 +808,10 @@ class Conversation:
             elif old is not None and old.is_total and lab.is_total:
                 score += 1
         return score - abs(len(labels) - len(prev)) * 0.5
+
+    def _names_place(self, question: str) -> bool:
+        text = question.replace("台", "臺").lower()
+        return any(len(p) >= 2 and p.lower() in text for p in self.places)
 
     @staticmethod
     def _table_names(table: Table, term: tuple[str, ...], lang: str) -> bool:

@@ -249,7 +249,7 @@ def wide() -> Conversation:
     return Conversation(
         [PLACES_TABLE, SPOUSES, SERVICES, VISITORS],
         [OFFICE, NO_FAX],
-        {"高雄", "臺中"},
+        {"高雄", "臺中", "Penghu"},
         {"zh/3/1/2": "112 年查處逾期停（居）留外來人口計 4 萬 2,851 人。"},
     )
 
@@ -643,3 +643,13 @@ def test_a_demonstrative_or_a_fragment_opening_with_a_preposition_continues_the_
     assert conv.resolve("In which year did the NIA open its office in Palau?", "en", prev).startswith(
         "In which"
     )
+
+
+def test_another_measure_than_the_tables_is_tried_on_the_narrative_not_refused(wide: Conversation) -> None:
+    prev = wide.state(
+        "112年7月高雄港入出境有多少人次？", _answer("7月的高雄港為 24,107 人次。", "appendix/tables/01", "x")
+    )
+    # a measure the table does not count: the sentence behind the figure may give it (Missing.PART)
+    assert wide.follow_up("旅客滿意度呢？", "zh", prev).missing == Missing.PART
+    # a part of the table's own figure the table does not print: not in the report
+    assert wide.follow_up("其中旅客滿意度呢？", "zh", prev).missing == Missing.BREAKDOWN
