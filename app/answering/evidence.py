@@ -251,6 +251,30 @@ def is_caption(sentence: str, lang: str) -> bool:
     return not has_quantity(text)
 
 
+# Chinese count units that count the same kind of thing: "幾位" is answered by "24 位", "23 人" or "人次",
+# never by "421 萬元" or "14 年" alone. A unit outside these groups (個, 種, 項 ...) is not checked.
+_UNIT_GROUPS = (
+    frozenset("人位名員"),
+    frozenset("件案起筆"),
+    frozenset("次場趟回"),
+    frozenset("艘"),
+    frozenset("通"),
+    frozenset("張"),
+)
+
+
+def counts_asked_unit(q: QuestionAnalysis, text: str) -> bool:
+    """Whether ``text`` has a figure counted in the unit a Chinese count question asks ("幾位", "多少件"),
+    or one of the same group; true where the question names no such unit."""
+    if q.lang != "zh" or not q.unit:
+        return True
+    group = next((g for g in _UNIT_GROUPS if q.unit[0] in g), None)
+    if group is None:
+        return True
+    units = "".join(sorted(group))
+    return bool(re.search(rf"\d[\d,.\s千百萬億]*(?:餘|多)?\s*[{units}]", text))
+
+
 def satisfies(q: QuestionAnalysis, text: str) -> bool:
     """Whether ``text`` can answer the question's type at all (a count needs a number, a phone a number...)."""
     if ASKS_COUNTRY.search(q.search_text) and not (countries_in(text) - countries_in(q.search_text)):
@@ -263,7 +287,7 @@ def satisfies(q: QuestionAnalysis, text: str) -> bool:
     if kind == "count":
         if not _ASKS_SPAN.search(q.search_text):
             text = _SPAN.sub(" ", text)  # "within five years" is a length of time, not a count
-        return has_quantity(text) or bool(_COUNT_WORD.search(text))
+        return (has_quantity(text) or bool(_COUNT_WORD.search(text))) and counts_asked_unit(q, text)
     if kind == "amount":
         return bool(_MONEY_AMOUNT.search(text) or re.search(r"\d[\d,.]*\s*(?:million|billion)", text, re.I))
     if kind == "percent":

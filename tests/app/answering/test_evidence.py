@@ -148,3 +148,11 @@ def test_an_as_of_date_does_not_date_an_event():
     assert q.answer_type == "date"
     assert not satisfies(q, "At the end of 2023, the database contained samples from 208 countries.")
     assert satisfies(q, "The system went into operation on March 1, 2019.")
+
+
+def test_a_chinese_count_asked_in_a_unit_needs_a_figure_in_a_unit_of_its_kind():
+    q = analyze("112年有多少位新住民獲得扶助？", "zh")
+    assert not satisfies(q, "112 年度核定補助 421 萬 8,817 元。")  # money, not people
+    assert satisfies(q, "共扶助 1,024 人。")  # 人 counts people as 位 does
+    assert satisfies(analyze("一共比對了多少人次？", "zh"), "共比對 1 千 9 百萬餘人次。")
+    assert satisfies(analyze("有幾種語言？", "zh"), "提供 7 國語言服務。")  # 種: a unit not checked
