@@ -72,6 +72,9 @@ class ExtractiveAnswerer:
 
     # -- public -----------------------------------------------------------------
     def answer(self, q: QuestionAnalysis, hits: list[Hit]) -> Draft:
+        unlisted = self._unlisted_field(q)
+        if unlisted is not None:
+            return unlisted
         proposals, reason = self.propose(q, hits)
         chosen, confidence = self.policy.decide(q, proposals)
         if chosen is None:
@@ -104,6 +107,27 @@ class ExtractiveAnswerer:
         out += self.tables.propose(q, hits, context)
         narrative, reason = self.narrative.propose(q, hits, context)
         return with_context(out + narrative), ("" if out or narrative else reason)
+
+    def _unlisted_field(self, q: QuestionAnalysis) -> Draft | None:
+        """The report does not say, said precisely, where the question names an office of the directory
+        and asks a field its line leaves empty ("What is the fax of <an office listing none>?")."""
+        if q.answer_type not in CONTACT_TYPES:
+            return None
+        match = find_office(q, self.view.offices)
+        if match is None or office_field(match.office, q.answer_type, q.lang):
+            return None
+        office = match.office
+        if q.lang == "zh":
+            field = {"phone": "電話", "fax": "傳真", "address": "地址"}[q.answer_type]
+            text = f"報告的服務據點表沒有列出{office.name_zh or office.name_en}的{field}。"
+        else:
+            field = {"phone": "phone number", "fax": "fax number", "address": "address"}[q.answer_type]
+            text = (
+                f"The report's office directory lists no {field} for the {office.name_en or office.name_zh}."
+            )
+        sec = self.view.sections.get(office.section_id)
+        cit = self.view.appendix_citation(office.section_id, text, sec)
+        return Draft(text, True, (cit,), reason=f"the office directory lists no {q.answer_type}")
 
     def _abstain(self, q: QuestionAnalysis, hits: list[Hit], reason: str) -> Draft:
         text = (

@@ -20,6 +20,7 @@ from app.answering.evidence_checks import (
     mentions,
     named_entities,
     names_problem,
+    question_figures,
     quoted_names,
     year_problem,
 )
@@ -84,7 +85,7 @@ class NarrativeProposer:
                 break
             if c.sentence in kept:
                 continue
-            problem = year_problem(q, c) or kind_problem(q, c) or figures_problem(q, c, self._twin_text(c))
+            problem = year_problem(q, c) or kind_problem(q, c) or self._figures_problem(q, c)
             if problem:
                 reason = reason or problem
                 continue
@@ -107,9 +108,11 @@ class NarrativeProposer:
         texts = [" ".join(c.section.path), c.section.text]
         return texts + ([" ".join(twin.path), twin.text] if twin is not None else [])
 
-    def _twin_text(self, c: Candidate) -> str:
+    def _figures_problem(self, q: QuestionAnalysis, c: Candidate) -> str:
+        if not question_figures(q):
+            return ""  # the translation is looked up only where a figure of the question is to be found
         found = self.bilingual.twin_sentence(c.sentence, c.section)
-        return found[0] if found is not None else ""
+        return figures_problem(q, c, found[0] if found is not None else "")
 
     def _candidates(self, q: QuestionAnalysis, hits: list[Hit], weights: dict[str, float]) -> list[Candidate]:
         candidates: list[Candidate] = []

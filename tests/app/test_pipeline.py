@@ -148,3 +148,11 @@ def test_an_english_question_asking_the_chinese_name_gets_the_chinese_text(pipel
     assert "旅客訂位及行程分析系統" in a.answer
     a = pipeline.ask("What is the Chinese name of the Suspicious Passport Comparison System?")
     assert "偽變造護照辨識比對系統" in a.answer
+
+
+def test_a_field_an_office_line_leaves_empty_is_said_to_be_unlisted(pipeline):
+    office = next(o for o in pipeline.view.offices if o.phone and not o.fax and o.name_en)
+    answer = pipeline.ask(f"What is the fax number of the {office.name_en}?")
+    assert answer.abstained and office.name_en in answer.answer and "fax" in answer.answer
+    assert answer.citations and answer.citations[0].section_id == office.section_id
+    assert office.phone not in answer.answer  # another field is not given as the fax
