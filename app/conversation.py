@@ -722,8 +722,9 @@ class Conversation:
                 return total, Missing.NONE
             if term and not self._table_names(table, term, lang):
                 # "那其中<X>呢？", "And <another place>?" where the table has no <X>: the table does not break
-                # its figure down so. Another measure asked ("被害人有幾位？") may be another figure of the
-                # sentence the table's figure comes from: the answerer tries, and only a clause naming it stands.
+                # its figure down so. Another measure asked (people, after a count of cases) may be another
+                # figure of the sentence the table's figure comes from: the answerer tries, and only a clause
+                # naming it stands.
                 narrows = _ZH_NARROW.search(question) or _EN_NARROWING.search(question)
                 return None, Missing.BREAKDOWN if narrows or self._names_place(question) else Missing.PART
             return None, Missing.NONE
