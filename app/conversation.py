@@ -388,7 +388,7 @@ class Conversation:
             resolved = self._resolve_text(question, lang, prev, q, new_years)
             return FollowUp(resolved, missing=Missing.YEAR, section_id=where)
         if prev.cell is not None and not new_years:
-            cell, missing = self._restate_cell(question, lang, prev, prev.cell)
+            cell, missing = self._restate_cell(question, lang, prev, prev.cell, q)
             if asks_share(q):
                 # "And what share of the total is that?": the cell (or the one named instead) over the
                 # table's total, not the total itself.
@@ -402,7 +402,7 @@ class Conversation:
         if prev.figure_cell is not None and not new_years:
             # Only a label of the table that moves the cell counts: what the table lacks may still be
             # in the narrative the previous answer came from.
-            cell, _ = self._restate_cell(question, lang, prev, prev.figure_cell)
+            cell, _ = self._restate_cell(question, lang, prev, prev.figure_cell, q)
             if cell is not None and cell != prev.figure_cell:
                 return FollowUp(restate_cell(cell, lang), cell=cell, section_id=cell.table.section_id)
         if prev.office is not None and q.answer_type not in _CONTACT_ASKS:
@@ -688,7 +688,7 @@ class Conversation:
         return bool(refers or fragment) or len(words) <= 4
 
     def _restate_cell(
-        self, question: str, lang: str, prev: TurnState, cell: Cell
+        self, question: str, lang: str, prev: TurnState, cell: Cell, q: QuestionAnalysis
     ) -> tuple[Cell | None, Missing]:
         """Another cell of the previous turn's table: the labels the follow-up names replace their own.
         (None, BREAKDOWN) when the follow-up names a part the table does not print; (None, NONE) when
@@ -756,7 +756,7 @@ class Conversation:
             # cell's own group.
             scored = [(self._column_score(table, cell, c), c) for c in self._columns_naming_one(table, named)]
             new_col = max(scored)[1] if scored else None
-        if new_col is not None and analyze(question, lang).answer_type == "percent":
+        if new_col is not None and q.answer_type == "percent":
             new_col = _rate_column(table, new_col)
         if new_col is None:
             if lang == "zh":
@@ -781,7 +781,7 @@ class Conversation:
             return cell.col
         best: tuple[float, int] | None = None
         for c, column in enumerate(table.columns):
-            if not named <= {lab.zh or lab.en for lab in _col_labels(column)}:
+            if not named <= _label_keys(column):
                 continue
             score = Conversation._column_score(table, cell, c)
             if best is None or score > best[0]:
@@ -790,11 +790,7 @@ class Conversation:
 
     @staticmethod
     def _columns_naming_one(table: Table, named: set[str]) -> list[int]:
-        return [
-            c
-            for c, column in enumerate(table.columns)
-            if named & {lab.zh or lab.en for lab in _col_labels(column)}
-        ]
+        return [c for c, column in enumerate(table.columns) if named & _label_keys(column)]
 
     @staticmethod
     def _column_score(table: Table, cell: Cell, col: int) -> float:
@@ -929,6 +925,11 @@ def _names_all(text: str, terms: tuple[str, ...], lang: str) -> bool:
         return any(_fold(t).replace(" ", "") in folded for t in terms)
     words = {_stem(w) for w in _en_words(text)}
     return all(_stem(t) in words for t in terms)
+
+
+def _label_keys(column: str) -> set[str]:
+    """A column header's labels as the follow-up matcher names them (their Chinese, else English)."""
+    return {lab.zh or lab.en for lab in _col_labels(column)}
 
 
 def _is_rate(column: str) -> bool:

@@ -9,7 +9,14 @@ from app.answering.countries import MAINLAND_NAMES, countries_in
 from app.answering.evidence import Candidate, satisfies
 from app.answering.figures import figure_values
 from app.answering.matching import zh_bigrams
-from app.answering.question import QuestionAnalysis, is_month_word, months_in, name_text, years_in
+from app.answering.question import (
+    ZH_DIGITS,
+    QuestionAnalysis,
+    is_month_word,
+    months_in,
+    name_text,
+    years_in,
+)
 from app.answering.sentences import split_sentences
 
 
@@ -161,7 +168,7 @@ _EN_NUMBER_WORDS = {
 }
 # Every Chinese numeral counts (一 of 一站式 too): more figures on the evidence side only let more pass.
 _ZH_NUMERALS = re.compile(r"[一二三四五六七八九]?十[一二三四五六七八九]?|[一二兩三四五六七八九]")
-_ZH_VALUE = {c: i for i, c in enumerate("一二三四五六七八九", start=1)} | {"兩": 2}
+_ZH_VALUE = ZH_DIGITS | {"兩": 2}
 
 
 def _zh_numeral(m: re.Match[str]) -> str:

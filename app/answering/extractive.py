@@ -18,7 +18,7 @@ from app.answering.computed import ComputedAnswers
 from app.answering.evidence import EvidenceScorer
 from app.answering.features import FeatureMaker, with_context
 from app.answering.narrative import NarrativeProposer
-from app.answering.offices import CONTACT_TYPES, answer_office, find_office, office_field
+from app.answering.offices import CONTACT_TYPES, OfficeMatch, answer_office, find_office, office_field
 from app.answering.policy import Policy, RulePolicy
 from app.answering.question import QuestionAnalysis
 from app.answering.report_view import ReportView
@@ -26,6 +26,7 @@ from app.answering.table_proposals import TableProposer
 from app.answering.types import Draft, Proposal, Route
 from app.records import Citation
 from index.records import Hit
+from ingest.records import Office
 
 __all__ = ["Draft", "ExtractiveAnswerer", "ExtractiveConfig", "ReportView"]
 
@@ -72,10 +73,10 @@ class ExtractiveAnswerer:
 
     # -- public -----------------------------------------------------------------
     def answer(self, q: QuestionAnalysis, hits: list[Hit]) -> Draft:
-        unlisted = self._unlisted_field(q)
-        if unlisted is not None:
-            return unlisted
-        proposals, reason = self.propose(q, hits)
+        office = self._office_asked(q)
+        if office is not None and not office_field(office.office, q.answer_type, q.lang):
+            return self._unlisted_field(q, office.office)
+        proposals, reason = self._propose(q, hits, office)
         chosen, confidence = self.policy.decide(q, proposals)
         if chosen is None:
             why = reason or "no proposal"
@@ -88,35 +89,36 @@ class ExtractiveAnswerer:
         """Every answer the resolvers can give (office, table cell, computed, narrative sentences), each
         with its features; plus why there are none. Hard checks that generalise (an opinion, an asked
         year/month/place the evidence does not state) remove proposals here; the policy weighs the rest."""
+        return self._propose(q, hits, self._office_asked(q))
+
+    def _office_asked(self, q: QuestionAnalysis) -> OfficeMatch | None:
+        """The directory office a contact question names (None for other questions)."""
+        return find_office(q, self.view.offices) if q.answer_type in CONTACT_TYPES else None
+
+    def _propose(
+        self, q: QuestionAnalysis, hits: list[Hit], office: OfficeMatch | None
+    ) -> tuple[list[Proposal], str]:
         if q.opinion:
             return [], "opinion or prediction"
         context = self.features.context(q, hits)
         out: list[Proposal] = []
-        if q.answer_type in CONTACT_TYPES:
-            match = find_office(q, self.view.offices)
-            if match and not office_field(match.office, q.answer_type, q.lang):
+        if office is not None:
+            if not office_field(office.office, q.answer_type, q.lang):
                 # The directory has the office but not the asked field (a fax where it prints none): no other
                 # field, nor a sentence elsewhere, is that answer.
-                return [], f"the office directory lists no {q.answer_type} for {match.office.name_en}"
-            if match:
-                sec = self.view.sections.get(match.office.section_id)
-                text = answer_office(q, match)
-                cit = self.view.appendix_citation(match.office.section_id, text, sec)
-                draft = Draft(text, False, (cit,), reason="office", route=Route.OFFICE)
-                out.append(self.features.office(q, draft, match, context))
+                return [], f"the office directory lists no {q.answer_type} for {office.office.name_en}"
+            sec = self.view.sections.get(office.office.section_id)
+            text = answer_office(q, office)
+            cit = self.view.appendix_citation(office.office.section_id, text, sec)
+            draft = Draft(text, False, (cit,), reason="office", route=Route.OFFICE)
+            out.append(self.features.office(q, draft, office, context))
         out += self.tables.propose(q, hits, context)
         narrative, reason = self.narrative.propose(q, hits, context)
         return with_context(out + narrative), ("" if out or narrative else reason)
 
-    def _unlisted_field(self, q: QuestionAnalysis) -> Draft | None:
+    def _unlisted_field(self, q: QuestionAnalysis, office: Office) -> Draft:
         """The report does not say, said precisely, where the question names an office of the directory
         and asks a field its line leaves empty ("What is the fax of <an office listing none>?")."""
-        if q.answer_type not in CONTACT_TYPES:
-            return None
-        match = find_office(q, self.view.offices)
-        if match is None or office_field(match.office, q.answer_type, q.lang):
-            return None
-        office = match.office
         if q.lang == "zh":
             field = {"phone": "電話", "fax": "傳真", "address": "地址"}[q.answer_type]
             text = f"報告的服務據點表沒有列出{office.name_zh or office.name_en}的{field}。"

@@ -78,7 +78,7 @@ _GREG_YEAR = re.compile(r"(?<!\d)(20[0-4]\d)(?!\d)")
 _MONTH_ZH = re.compile(r"(?<!\d)(1[0-2]|[1-9])\s*月(?!底)")
 # "八月", "十二月": a month in Chinese numerals (not "一個月"; "十二月" is one month, not 二月).
 _MONTH_ZH_NUMERAL = re.compile(r"(?<![一二三四五六七八九十\d])(十[一二]?|[一二三四五六七八九])月(?!底)")
-_ZH_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
+ZH_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
 _MONTHS_EN = {
     m: i + 1
     for i, names in enumerate(
@@ -193,7 +193,7 @@ def is_month_word(word: str) -> bool:
 def months_in(text: str, lang: str) -> set[int]:
     months = {int(m) for m in _MONTH_ZH.findall(text)}
     for m in _MONTH_ZH_NUMERAL.findall(text):
-        months.add(10 + (_ZH_DIGITS[m[1]] if len(m) == 2 else 0) if m.startswith("十") else _ZH_DIGITS[m])
+        months.add(10 + (ZH_DIGITS[m[1]] if len(m) == 2 else 0) if m.startswith("十") else ZH_DIGITS[m])
     for word in re.findall(r"[A-Za-z]+", text):
         w = word.lower().rstrip(".")
         if w in _MONTHS_EN and not (w == "may" and lang == "en" and not re.search(r"\bMay\b", text)):
