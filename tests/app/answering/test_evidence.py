@@ -156,3 +156,14 @@ def test_a_chinese_count_asked_in_a_unit_needs_a_figure_in_a_unit_of_its_kind():
     assert satisfies(q, "共扶助 1,024 人。")  # 人 counts people as 位 does
     assert satisfies(analyze("一共比對了多少人次？", "zh"), "共比對 1 千 9 百萬餘人次。")
     assert satisfies(analyze("有幾種語言？", "zh"), "提供 7 國語言服務。")  # 種: a unit not checked
+
+
+def test_a_count_is_not_answered_by_a_sum_of_money():
+    # A sentence whose only figure is a fine in 元 or NT$ does not count people or cases.
+    assert not satisfies(analyze("專案期間有多少人到案？", "zh"), "採取繳最低罰鍰2千元等措施。")
+    assert not satisfies(
+        analyze("How many people came forward?", "en"), "A minimum fine of NT$2,000 applied."
+    )
+    assert satisfies(analyze("專案期間有多少人到案？", "zh"), "罰鍰2千元，共有1萬2,478人到案。")
+    # "how much" asks a quantity or a sum: money answers it.
+    assert satisfies(analyze("How much were they fined?", "en"), "A minimum fine of NT$2,000 applied.")
