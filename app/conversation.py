@@ -76,6 +76,7 @@ _DATES = re.compile(
 )
 _EN_CONTINUES = re.compile(r"(?:and|but|so|or|for|since|from|in|on|at|by|with|during|until)\b", re.I)
 _EN_FRAGMENT_WORDS = 8
+_EN_ELLIPTICAL_WORDS = 2  # content words (not _EN_STOP) at most in a question that names no subject
 _EN_NARROWING = re.compile(r"\bof (?:those|them|these)\b", re.I)
 _EN_PRONOUN = re.compile(r"\b(?:it|its|they|them|their|those|these|he|his|she|her)\b", re.I)
 # "of those/them" and "they" refer to what the previous question counted ("How many X ...").
@@ -685,7 +686,9 @@ class Conversation:
         # A fragment that opens with a preposition or conjunction ("for how many years?", "and since
         # when?") continues the previous question.
         fragment = len(words) <= _EN_FRAGMENT_WORDS and _EN_CONTINUES.match(question.strip())
-        return bool(refers or fragment) or len(words) <= 4
+        # A question naming almost nothing ("how many actually came in?") asks about the previous subject.
+        content = [w for w in _en_words(question) if w not in _EN_STOP and len(w) > 2]
+        return bool(refers or fragment) or len(words) <= 4 or len(content) <= _EN_ELLIPTICAL_WORDS
 
     def _restate_cell(
         self, question: str, lang: str, prev: TurnState, cell: Cell, q: QuestionAnalysis

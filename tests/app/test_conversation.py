@@ -653,3 +653,21 @@ def test_another_measure_than_the_tables_is_tried_on_the_narrative_not_refused(w
     assert wide.follow_up("旅客滿意度呢？", "zh", prev).missing == Missing.PART
     # a part of the table's own figure the table does not print: not in the report
     assert wide.follow_up("其中旅客滿意度呢？", "zh", prev).missing == Missing.BREAKDOWN
+
+
+def test_an_english_question_naming_almost_nothing_asks_about_the_previous_subject(
+    conv: Conversation,
+) -> None:
+    prev = conv.state(
+        "How many Hong Kong and Macao residents applied to visit in 2023?",
+        _answer(
+            "A total of 1,274,303 Hong Kong and Macao residents applied online.",
+            "en/1/1/1",
+            "A total of 1,274,303 Hong Kong and Macao residents applied online.",
+            "en",
+        ),
+    )
+    assert "Hong Kong" in conv.resolve("how many actually came in?", "en", prev)
+    # a question that names its own subject stands alone
+    question = "How many e-Gates did the agency install at Taoyuan Airport?"
+    assert conv.resolve(question, "en", prev) == question
