@@ -686,7 +686,7 @@ class Conversation:
         # A fragment that opens with a preposition or conjunction ("for how many years?", "and since
         # when?") continues the previous question.
         fragment = len(words) <= _EN_FRAGMENT_WORDS and _EN_CONTINUES.match(question.strip())
-        # A question naming almost nothing ("how many actually came in?") asks about the previous subject.
+        # A question naming almost nothing but its ask and a verb asks about the previous subject.
         content = [w for w in _en_words(question) if w not in _EN_STOP and len(w) > 2]
         return bool(refers or fragment) or len(words) <= 4 or len(content) <= _EN_ELLIPTICAL_WORDS
 
