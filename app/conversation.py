@@ -138,6 +138,11 @@ def _en_words(text: str) -> list[str]:
     return [_EN_LABEL_WORDS.get(w) or _synonym(w) for w in words]
 
 
+def _en_content_words(text: str) -> list[str]:
+    """The words of ``text`` that name something (not _EN_STOP, longer than two letters)."""
+    return [w for w in _en_words(text) if w not in _EN_STOP and len(w) > 2]
+
+
 def _synonym(word: str) -> str:
     """The tables' word for ``word`` or for its singular ("indonesians" -> "indonesia")."""
     said = label_synonym(word)
@@ -486,7 +491,7 @@ class Conversation:
         if lang == "en" and _EN_NARROWING.search(question):
             # "… of those <X>?": none of the words the follow-up adds is in the evidence.
             asked = {_stem(w) for w in _en_words(prev.question)}
-            words = {_stem(w) for w in _en_words(question) if w not in _EN_STOP and len(w) > 2} - asked
+            words = {_stem(w) for w in _en_content_words(question)} - asked
             if words and not words & {_stem(w) for w in _en_words(evidence)}:
                 return True
         if not term:
@@ -605,7 +610,7 @@ class Conversation:
         if lang == "zh":
             return follow_up_term(question, prev.question, lang)
         asked = {_stem(w) for w in _en_words(prev.question)}
-        words = [w for w in _en_words(question) if w not in _EN_STOP and len(w) > 2 and _stem(w) not in asked]
+        words = [w for w in _en_content_words(question) if _stem(w) not in asked]
         return tuple(dict.fromkeys(words))
 
     # -- answering from the record a follow-up resolved ------------------------------------------
@@ -687,8 +692,8 @@ class Conversation:
         # when?") continues the previous question.
         fragment = len(words) <= _EN_FRAGMENT_WORDS and _EN_CONTINUES.match(question.strip())
         # A question naming almost nothing but its ask and a verb asks about the previous subject.
-        content = [w for w in _en_words(question) if w not in _EN_STOP and len(w) > 2]
-        return bool(refers or fragment) or len(words) <= 4 or len(content) <= _EN_ELLIPTICAL_WORDS
+        elliptical = len(_en_content_words(question)) <= _EN_ELLIPTICAL_WORDS
+        return bool(refers or fragment) or len(words) <= 4 or elliptical
 
     def _restate_cell(
         self, question: str, lang: str, prev: TurnState, cell: Cell, q: QuestionAnalysis

@@ -68,11 +68,11 @@ _AS_OF = re.compile(
     re.I,
 )
 _ASKS_YEAR = re.compile(r"\b(?:which|what) year\b|哪一?年(?!度)", re.I)
-# A sum of money: a figure whose unit is 元 ("421 萬 8,817 元", "688 萬餘元"); a figure in 萬 or 億
-# alone is as often people or passengers ("978 萬 9,034 人").
-_MONEY_AMOUNT = re.compile(r"\d[\d,.\s萬億千餘多]*元|NT\$\s*\d|\d\s*(?:dollars|NTD)", re.I)
-_MONEY_FIGURE = re.compile(
-    r"\d[\d,.\s萬億千餘多]*元|NT\$\s*[\d,.]+(?:\s*(?:million|billion))?|[\d,.]+\s*(?:dollars|NTD)", re.I
+# A sum of money, matched whole: a figure whose unit is 元 ("421 萬 8,817 元", "688 萬餘元"), NT$ or
+# dollars; a figure in 萬 or 億 alone is as often people or passengers ("978 萬 9,034 人").
+_MONEY_AMOUNT = re.compile(
+    r"\d[\d,.\s萬億千餘多]*元|NT\$\s*\d[\d,.]*(?:\s*(?:million|billion))?|\d(?:[\d,.]*\d)?\s*(?:dollars|NTD)",
+    re.I,
 )
 _HOW_MUCH = re.compile(r"\bhow much\b", re.I)
 _MONEY = re.compile(r"元|NT\$|NTD|dollars?|萬|億", re.I)
@@ -293,7 +293,7 @@ def satisfies(q: QuestionAnalysis, text: str) -> bool:
             text = _SPAN.sub(" ", text)  # "within five years" is a length of time, not a count
         if not _HOW_MUCH.search(q.search_text):
             # "罰鍰2千元" is a sum of money, not a count; "how much" asks either.
-            text = _MONEY_FIGURE.sub(" ", text)
+            text = _MONEY_AMOUNT.sub(" ", text)
         return (has_quantity(text) or bool(_COUNT_WORD.search(text))) and counts_asked_unit(q, text)
     if kind == "amount":
         return bool(_MONEY_AMOUNT.search(text) or re.search(r"\d[\d,.]*\s*(?:million|billion)", text, re.I))
