@@ -13,11 +13,11 @@ setup: $(STAMP)
 
 # torch is installed on its own first, pinned to the local CPU wheel: an unpinned
 # torch pulled in by sentence-transformers would download a multi-GB CUDA build.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
 # Debian's Chromium for the browser end-to-end tests (Playwright drives /usr/bin/chromium).

@@ -37,12 +37,6 @@ def test_english_question_answered_in_english_from_the_english_text(pipeline):
     assert a.citations[0].page == 69
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known miss (also on the landed main with today's libraries): '入出境' does not reach the "
-    "entries/exits table, whose title says 入出國（境）; the e-Gate table's Keelung cell is chosen. "
-    "The cell itself is parsed right (tests/ingest/test_tables.py).",
-)
 def test_table_cell_from_the_unlabeled_half_of_a_split_table(pipeline):
     a = pipeline.ask("112年7月基隆港入出境人次是多少？")
     assert _has(a.answer, "66,069")
