@@ -27,7 +27,7 @@ def build_copy(tmp_path: Path, ingest_result, ingest_dir: Path, retriever, retri
     return Settings().with_overrides(build_dir=build)
 
 
-def test_a_figure_edited_in_sections_is_detected_rebuilt_and_answered_right(build_copy, capsys) -> None:
+def test_a_figure_edited_in_sections_is_detected_rebuilt_and_never_served(build_copy, capsys) -> None:
     from app.pipeline import build_pipeline
 
     sections = build_copy.ingest_dir / "sections.jsonl"
